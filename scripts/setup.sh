@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# One-command set-up on Debian/Ubuntu: the Python package with its test tools, and LibreOffice
+# (the independent spreadsheet engine the tests open every workbook with) plus poppler and CJK fonts.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+need_apt=()
+command -v soffice >/dev/null || need_apt+=(libreoffice-calc python3-uno libreoffice-script-provider-python)
+command -v pdftoppm >/dev/null || need_apt+=(poppler-utils)
+fc-list 2>/dev/null | grep -qi "noto.*cjk" || need_apt+=(fonts-noto-cjk)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need_apt[@]}"
+fi
+python3 -m pip install -q --disable-pip-version-check -e ".[dev]"
+command -v soffice >/dev/null || { echo "setup: LibreOffice (soffice) is still missing" >&2; exit 1; }
+echo "setup: ok"
