@@ -6,7 +6,10 @@ import argparse
 import os
 import sys
 
+from pathlib import Path
+
 from . import scheme
+from .book import BookError
 from .parse import ParseError
 from .rules import ScoreError
 
@@ -27,6 +30,71 @@ def cmd_indicator(args) -> int:
     return 0
 
 
+def _assessed(args):
+    from .scoring import assess_file
+
+    return assess_file(Path(args.file))
+
+
+def _finish(args, book, a, show_findings: bool) -> int:
+    from .report import as_json, as_text
+    from .scoring import write_scored_copy
+
+    if args.output:
+        write_scored_copy(book, a, Path(args.output))
+    if args.json:
+        print(as_json(a))
+    else:
+        print(as_text(a, findings=show_findings))
+        if args.output:
+            print(f"已写出：{args.output}（含“校验结果”工作表；原文件未修改）")
+    return 1 if a.errors else 0
+
+
+def cmd_score(args) -> int:
+    book, a = _assessed(args)
+    if not args.json and a.main is not None:
+        print(f"总分：{a.main.total:f}    评价等次：{a.main.grade}")
+    return _finish(args, book, a, show_findings=True)
+
+
+def cmd_validate(args) -> int:
+    book, a = _assessed(args)
+    return _finish(args, book, a, show_findings=True)
+
+
+def cmd_templates(args) -> int:
+    from .example import write_example
+    from .template import build_templates
+
+    out = Path(args.out)
+    for path in [*build_templates(out / "templates"), write_example(out / "examples")]:
+        print(f"已生成：{path}")
+    return 0
+
+
+def cmd_new_project(args) -> int:
+    from .book import OpenpyxlBook
+    from .files import atomic_save
+    from .scoring import add_project_sheet
+
+    book = OpenpyxlBook.open(Path(args.file))
+    sheet = add_project_sheet(book)
+    out = Path(args.output or args.file)
+    atomic_save(book.wb, out)
+    print(f"已添加工作表“{sheet}”：{out}")
+    return 0
+
+
+def _file_command(sub, name: str, help: str, func) -> argparse.ArgumentParser:
+    s = sub.add_parser(name, help=help)
+    s.add_argument("file", help="工作簿文件（.xlsx）")
+    s.add_argument("-o", "--output", help="写出带“校验结果”工作表的副本")
+    s.add_argument("--json", action="store_true", help="以JSON输出")
+    s.set_defaults(func=func)
+    return s
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="perfeval-xl", description="预算绩效自评：评分、校验、锁定导出、汇总")
     sub = p.add_subparsers(dest="command", required=True)
@@ -38,6 +106,15 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--scheme", help="指标体系编号")
     s.add_argument("--weight", help="分值")
     s.set_defaults(func=cmd_indicator)
+    _file_command(sub, "score", "评分：计算各表得分、总分和等次，并校验", cmd_score)
+    _file_command(sub, "validate", "校验：列出错误和提示（退出码 0 无错误，1 有错误，2 文件无法读取）", cmd_validate)
+    s = sub.add_parser("templates", help="由版式定义重新生成模板和示例工作簿")
+    s.add_argument("--out", default=".", help="输出目录（其下的 templates/ 和 examples/）")
+    s.set_defaults(func=cmd_templates)
+    s = sub.add_parser("new-project", help="在工作簿中新增一张附件3项目支出绩效自评表")
+    s.add_argument("file")
+    s.add_argument("-o", "--output", help="写到另一个文件（默认在原文件上添加）")
+    s.set_defaults(func=cmd_new_project)
     return p
 
 
@@ -45,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (ScoreError, ParseError, OSError) as exc:  # the user sees a sentence, never a traceback
+    except (ScoreError, ParseError, OSError, BookError) as exc:  # the user sees a sentence, never a traceback
         print(f"错误：{exc}", file=sys.stderr)
         return 2
     except Exception as exc:

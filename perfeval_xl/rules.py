@@ -276,6 +276,19 @@ def _comparable(target: Value, actual: Value) -> tuple[Decimal, Decimal]:
     return t, a
 
 
+DIRECTIONS = {"正向": ">=", "反向": "<=", "等于": "="}
+
+
+def direction_comparator(direction: object) -> str | None:
+    """指标方向 chosen in the form overrides how the target is written (成本指标 are 反向)."""
+    text = normalize(str(direction or ""))
+    if not text:
+        return None
+    if text not in DIRECTIONS:
+        raise ScoreError(f"指标方向“{direction}”应为：正向、反向、等于")
+    return DIRECTIONS[text]
+
+
 class Quantitative(_Rule):
     """定量指标 by the direction its target is written in.
 
@@ -289,7 +302,8 @@ class Quantitative(_Rule):
     reverse: Literal["A", "B"] = "A"
 
     def score(self, value: object, weight: Decimal) -> Decimal:
-        target_raw, actual_raw = value  # type: ignore[misc]
+        """``value`` is (target, actual) or (target, actual, direction 正向/反向/等于)."""
+        target_raw, actual_raw, *rest = value  # type: ignore[misc]
         try:
             target, actual = parse_value(target_raw), parse_value(actual_raw)
         except ParseError as exc:
@@ -298,7 +312,7 @@ class Quantitative(_Rule):
         a = max(a, ZERO)
         if target.kind == "date":
             return weight if a <= t else ZERO
-        comparator = target.comparator or ">="
+        comparator = direction_comparator(rest[0] if rest else None) or target.comparator or ">="
         if comparator == "=" and t == 0:
             return weight if a <= 0 else ZERO
         if comparator in ("<=", "<"):

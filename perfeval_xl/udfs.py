@@ -7,6 +7,7 @@ A UDF never raises into a cell: bad input returns a short message starting with 
 from __future__ import annotations
 
 import functools
+import inspect
 from decimal import Decimal
 
 import xlwings as xw
@@ -21,8 +22,12 @@ ERROR_PREFIX = "错误："
 def _cell_safe(f):
     """Turn any failure into a message in the cell; Decimal results become floats for Excel."""
 
+    required = sum(p.default is inspect.Parameter.empty for p in inspect.signature(f).parameters.values())
+
     @functools.wraps(f)
     def wrapper(*args):
+        if args and all(_blank(a) for a in _flat(list(args[:required]))):
+            return ""  # a blank row of a fresh template shows nothing, not an error
         try:
             result = f(*args)
         except (ScoreError, ParseError) as exc:
@@ -95,14 +100,15 @@ def PE_QUAL_SCORE(weight, level, ratio):
 @xw.arg("weight", doc="分值")
 @xw.arg("target", doc="年度指标值")
 @xw.arg("actual", doc="实际完成值")
+@xw.arg("direction", doc="指标方向：正向、反向、等于（留空按年度指标值的写法判断）")
 @xw.arg("level", doc="定性指标的完成等级（定量指标留空）")
 @xw.arg("ratio", doc="定性指标的得分比例（定量指标留空）")
 @_cell_safe
-def PE_ROW_SCORE(weight, target, actual, level=None, ratio=None):
+def PE_ROW_SCORE(weight, target, actual, direction=None, level=None, ratio=None):
     """自评表一行的得分：填了完成等级按定性评分，否则按定量评分。"""
     row_rules = scheme.load().row_rules
     if _blank(level):
-        return rules.score(row_rules.quantitative, weight, (target, actual))
+        return rules.score(row_rules.quantitative, weight, (target, actual, direction))
     return rules.score(row_rules.qualitative, weight, (level, ratio))
 
 

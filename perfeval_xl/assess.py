@@ -1,0 +1,361 @@
+"""Score and validate a workbook: read fields by name, recompute through the engine, and report
+findings (severity, sheet, cell, code, Chinese message), schema → validate → report.
+
+The cells show what the formulas compute; this module recomputes the same results from the
+inputs with the engine and reports every place where the two differ or an input is unusable.
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import BaseModel
+
+from . import forms as forms_mod
+from .book import Book, BookError
+from .layout import Form, IndicatorRows, SumCheck, TemplateSet
+from .parse import ParseError, normalize, parse_number, parse_value, pct, quote
+from .rules import ScoreError, execution_score, grade, score
+from .scheme import Scheme, load as load_scheme
+
+NUMERIC = ("number", "money", "percent", "int", "score")
+TOLERANCE = Decimal("0.005")
+
+
+class Finding(BaseModel):
+    severity: Literal["error", "warning"]
+    sheet: str
+    cell: str
+    code: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.sheet}!{self.cell}：{self.message}"
+
+
+class FormResult(BaseModel):
+    sheet: str
+    scheme: str
+    total: Decimal | None = None
+    grade: str | None = None
+    parts: dict[str, Decimal] = {}  # 一级指标 → points
+    rates: dict[str, Decimal] = {}  # computed rates shown on the sheet: 控制率, 执行率…
+
+
+class Assessment(BaseModel):
+    template: str
+    year: int
+    label: str
+    unit: str = ""
+    main: FormResult | None = None
+    forms: list[FormResult] = []
+    findings: list[Finding] = []
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == "warning"]
+
+
+def blank(v: object) -> bool:
+    return v is None or (isinstance(v, str) and v.strip() in ("", "/"))
+
+
+def _dec(v: object) -> Decimal | None:
+    try:
+        return None if blank(v) else parse_number(v)
+    except ParseError:
+        return None
+
+
+class _Checker:
+    """Collects findings for one sheet, naming cells by the fields' defined names."""
+
+    def __init__(self, book: Book, sheet: str, out: list[Finding]):
+        self.book, self.sheet, self.out = book, sheet, out
+
+    def get(self, name: str) -> object:
+        v = self.book.get(self.sheet, name)
+        return v.strip() if isinstance(v, str) else v
+
+    def report(self, name: str, code: str, message: str, severity: str = "error") -> None:
+        cell = self.book.address(self.sheet, name) or name
+        self.out.append(Finding(severity=severity, sheet=self.sheet, cell=cell, code=code, message=message))
+
+
+def identify(book: Book) -> TemplateSet:
+    sets = forms_mod.template_sets()
+    tid = book.template_id()
+    if tid in sets:
+        return sets[tid]
+    for tset in sets.values():  # a file whose properties were lost: recognise it by its sheets
+        if all(f.sheet in book.sheets() for f in tset.forms if f.key != tset.repeatable):
+            return tset
+    raise BookError("未知的表格布局：不是由本工具模板生成的工作簿")
+
+
+def forms_in(book: Book, tset: TemplateSet) -> list[tuple[str, Form]]:
+    """Each sheet with its layout; copies of a repeatable form (附件3_2, 附件3_3…) included."""
+    out = []
+    for sheet in book.sheets():
+        for form in tset.forms:
+            if sheet == form.sheet:
+                out.append((sheet, form))
+            elif form.key == tset.repeatable and sheet.startswith(form.sheet.rsplit("_", 1)[0] + "_"):
+                out.append((sheet, forms_mod.attachment3_2023(sheet)))
+    return out
+
+
+# ----------------------------------------------------------------------------- field checks
+def check_fields(c: _Checker, form: Form) -> None:
+    for f in form.fields():
+        if f.computed:
+            continue
+        v = c.get(f.name)
+        if f.value is not None:  # a fixed figure of the official form
+            if _dec(v) != Decimal(str(f.value)):
+                c.report(f.name, "fixed_changed", f"{f.label}应为{f.value:g}，不得改动")
+            continue
+        if blank(v):
+            if f.required:
+                c.report(f.name, "required", f"{f.label}未填写")
+            continue
+        if f.kind in NUMERIC:
+            try:
+                x = parse_number(v, f.label)
+            except ParseError as exc:
+                c.report(f.name, "not_number", str(exc))
+                continue
+            if f.kind == "int" and x != x.to_integral_value():
+                c.report(f.name, "not_integer", f"{f.label}应为整数，填写的是{v}")
+            if f.kind == "money" and x < 0:
+                c.report(f.name, "negative", f"{f.label}为负数（{v}），请核实", "warning")
+        if f.choices and normalize(str(v)) not in f.choices:
+            c.report(f.name, "bad_choice", f"{f.label}“{v}”应为：{'、'.join(f.choices)}")
+
+
+def check_sums(c: _Checker, checks: list[SumCheck]) -> None:
+    for chk in checks:
+        raw_parts = [c.get(p) for p in chk.parts]
+        total_raw = c.get(chk.total)
+        if all(blank(p) for p in raw_parts):
+            continue  # parts not itemised (e.g. unit rows unused): nothing to compare
+        parts = [_dec(p) if not blank(p) else Decimal(0) for p in raw_parts]
+        total = _dec(total_raw) if not blank(total_raw) else None
+        if any(p is None for p in parts) or (total is None and not blank(total_raw)):
+            continue  # a non-number is reported by check_fields
+        s = sum(parts, Decimal(0))
+        if total is None:
+            if s != 0:
+                c.report(chk.total, "total_missing", f"{chk.what}：已填写分项（合计{s:f}），合计未填写")
+            continue
+        if abs(total - s) > TOLERANCE:
+            c.report(chk.total, "sum_mismatch", f"{chk.what}：合计{total:f}，各分项之和{s:f}，相差{total - s:f}")
+
+
+# ----------------------------------------------------------------------------- scored rows
+def _check_row_score(c: _Checker, p: str, label: str, weight: Decimal, computed: Decimal | None) -> Decimal | None:
+    """The final score of a row (computed, or the evaluator's adjusted score) and its checks."""
+    adjusted_raw, reason = c.get(p + "adjusted"), c.get(p + "reason")
+    final = computed
+    if not blank(adjusted_raw):
+        adjusted = _dec(adjusted_raw)
+        if adjusted is None:
+            c.report(p + "adjusted", "not_number", f"调整后得分“{adjusted_raw}”无法识别为数值")
+            return None
+        if adjusted < 0 or adjusted > weight:
+            c.report(p + "adjusted", "score_out_of_range", f"{label}：调整后得分{adjusted:f}超出0至{weight:f}分")
+            return None
+        final = adjusted
+        if computed is not None and adjusted != computed and blank(reason):
+            c.report(p + "reason", "adjusted_without_reason",
+                     f"{label}：自评得分{adjusted:f}与计算得分{computed:f}不同，须说明原因")
+    if final is None:
+        return None
+    if final < weight and blank(reason) and blank(adjusted_raw):
+        c.report(p + "reason", "lost_points_without_reason",
+                 f"{label}：未得满分（{final:f}/{weight:f}），应填写偏差原因分析及改进措施", "warning")
+    shown = _dec(c.get(p + "score"))
+    if shown is None or abs(shown - final) > TOLERANCE:
+        c.report(p + "score", "score_mismatch",
+                 f"{label}：得分单元格为{c.get(p + 'score')}，按评分标准应为{final:f}（公式可能被改写）")
+    return final
+
+
+def _error_cell(message: str, cells: dict[str, str]) -> str:
+    """Which input a rule's complaint is about, from the words of its message."""
+    for word, name in cells.items():
+        if word in message:
+            return name
+    return next(iter(cells.values()))
+
+
+def check_open_rows(c: _Checker, spec: IndicatorRows, scheme: Scheme) -> dict[str, Decimal]:
+    """The unit's own indicator rows (2023 自评表). Returns points per 一级指标."""
+    parts: dict[str, Decimal] = {l1: Decimal(0) for l1 in scheme.open_rows}
+    weights: dict[str, Decimal] = {l1: Decimal(0) for l1 in scheme.open_rows}
+    first_row: dict[str, str] = {}
+    for i, (l1, _) in enumerate(spec.slots, start=1):
+        p = f"{spec.prefix}{i}_"
+        first_row.setdefault(l1, p + "weight")
+        v = {k: c.get(p + k) for k in ("name", "target", "actual", "weight", "direction", "level", "ratio", "adjusted")}
+        if all(blank(v[k]) for k in ("name", "target", "actual", "weight", "adjusted")):
+            continue
+        if blank(v["name"]):
+            c.report(p + "name", "row_without_name", "已填写指标值或分值，但未填写三级指标名称")
+            continue
+        label = quote(str(v["name"]))
+        weight = _dec(v["weight"])
+        if weight is None:
+            if blank(v["weight"]):
+                c.report(p + "weight", "required", f"{label}未填写分值")
+            continue
+        weights[l1] += weight
+        computed = _row_engine_score(c, p, label, v, weight, scheme)
+        final = _check_row_score(c, p, label, weight, computed)
+        if final is not None:
+            parts[l1] += final
+    for l1, total in weights.items():
+        if total != scheme.level1[l1]:
+            c.report(first_row[l1], "level1_weight",
+                     f"“{l1}”各行分值合计{total:f}，按指标体系应为{scheme.level1[l1]:f}")
+    return parts
+
+
+def _row_engine_score(c: _Checker, p: str, label: str, v: dict, weight: Decimal, scheme: Scheme) -> Decimal | None:
+    rules = scheme.row_rules
+    if blank(v["level"]):
+        if blank(v["target"]):
+            c.report(p + "target", "required", f"{label}未填写年度指标值")
+            return None
+        if not parse_value(v["target"]).is_numeric:
+            c.report(p + "level", "qualitative_needs_level",
+                     f"{label}的年度指标值“{v['target']}”为定性表述，请选择完成等级并填写得分比例")
+            return None
+        if blank(v["actual"]):
+            c.report(p + "actual", "required", f"{label}未填写实际完成值")
+            return None
+        try:
+            return score(rules.quantitative, weight, (v["target"], v["actual"], v["direction"]))
+        except ScoreError as exc:
+            cell = _error_cell(str(exc), {"指标方向": p + "direction", "年度指标值": p + "target",
+                                          "实际完成值": p + "actual", "单位": p + "actual"})
+            c.report(cell, "cannot_score", f"{label}：{exc}")
+            return None
+    try:
+        return score(rules.qualitative, weight, (v["level"], v["ratio"]))
+    except ScoreError as exc:
+        c.report(_error_cell(str(exc), {"完成等级": p + "level", "比例": p + "ratio"}), "cannot_score", f"{label}：{exc}")
+        return None
+
+
+def check_scheme_rows(c: _Checker, spec: IndicatorRows, scheme: Scheme) -> dict[str, Decimal]:
+    """A 评分表: indicator i of the scheme on row i."""
+    parts: dict[str, Decimal] = {l1: Decimal(0) for l1 in scheme.level1}
+    for i, ind in enumerate(scheme.indicators, start=1):
+        p = f"{spec.prefix}{i}_"
+        value = c.get(p + "value")
+        computed = None
+        if not blank(value) or getattr(ind.rule, "blank_full", False):
+            try:
+                computed = ind.score(value)
+            except ScoreError as exc:
+                c.report(p + "value", "cannot_score", f"{quote(ind.name)}：{exc}")
+        final = _check_row_score(c, p, quote(ind.name), ind.weight, computed)
+        if final is not None:
+            parts[ind.l1] += final
+    return parts
+
+
+def check_totals(c: _Checker, scheme: Scheme, expected_total: Decimal) -> str:
+    weight_total = _dec(c.get("weight_total"))
+    if weight_total != scheme.total:
+        c.report("weight_total", "weight_total", f"分值合计为{c.get('weight_total')}，应为{scheme.total:f}")
+    shown = _dec(c.get("score_total"))
+    if shown is None or abs(shown - expected_total) > TOLERANCE:
+        c.report("score_total", "total_mismatch", f"总分为{c.get('score_total')}，各项得分之和为{expected_total:f}")
+    expected_grade = grade(expected_total, scheme.grades)
+    shown_grade = normalize(str(c.get("grade") or ""))
+    if shown_grade not in [expected_grade.label, *expected_grade.aliases]:
+        c.report("grade", "grade_mismatch", f"评价等次为“{c.get('grade')}”，总分{expected_total:f}应为“{expected_grade.label}”")
+    return expected_grade.label
+
+
+def check_budget(c: _Checker, spec: IndicatorRows, parts: dict[str, Decimal]) -> Decimal | None:
+    """预算执行 row: the score, the 90% reason rule, and spending that lags the indicators."""
+    budget_name, spent_name = spec.budget
+    budget, spent = c.get(budget_name), c.get(spent_name)
+    if blank(budget) or blank(spent) or _dec(budget) is None or _dec(spent) is None:
+        return None
+    try:
+        exec_points = execution_score(budget, spent, c.get("exec_weight") or 10)
+    except ScoreError as exc:
+        c.report(budget_name, "cannot_score", str(exc))
+        return None
+    rate = _dec(spent) / _dec(budget)
+    if rate < Decimal("0.9") and blank(c.get("exec_reason")):
+        c.report("exec_reason", "low_execution_without_reason", f"执行率{pct(rate)}低于90%，须说明原因", "warning")
+    shown = _dec(c.get("exec_score"))
+    if shown is None or abs(shown - exec_points) > TOLERANCE:
+        c.report("exec_score", "score_mismatch", f"预算执行得分为{c.get('exec_score')}，应为{exec_points:f}")
+    indicators = sum(parts.values(), Decimal(0))
+    if indicators > 0 and (indicators / 90 - exec_points / 10) / (indicators / 90) > Decimal("0.05"):
+        c.report("score_total", "indicators_outrun_spending",
+                 f"指标得分率{pct(indicators / 90)}明显高于预算执行得分率{pct(exec_points / 10)}，请核实", "warning")
+    return exec_points
+
+
+def assess_form(book: Book, sheet: str, form: Form, out: list[Finding]) -> FormResult | None:
+    c = _Checker(book, sheet, out)
+    if form.key == "a3_2023" and blank(c.get("project_name")):
+        return None  # an unused 项目支出 sheet ("/" in the seed)
+    check_fields(c, form)
+    check_sums(c, form.checks)
+    rates = {f.label: _dec(c.get(f.name)) for f in form.fields() if f.computed and f.kind == "percent"}
+    rates = {k: v for k, v in rates.items() if v is not None}
+    spec = form.indicators
+    if spec is None:
+        return FormResult(sheet=sheet, scheme="", rates=rates)
+    scheme = load_scheme(spec.scheme)
+    if spec.slots:
+        parts = check_open_rows(c, spec, scheme)
+        exec_points = check_budget(c, spec, parts)
+        parts = {"预算执行": exec_points or Decimal(0), **parts}
+    else:
+        parts = check_scheme_rows(c, spec, scheme)
+    total = sum(parts.values(), Decimal(0))
+    label = check_totals(c, scheme, total)
+    return FormResult(sheet=sheet, scheme=scheme.id, total=total, grade=label, parts=parts, rates=rates)
+
+
+def check_same(book: Book, tset: TemplateSet, out: list[Finding]) -> None:
+    for (s1, n1), (s2, n2), what in tset.same:
+        if s1 not in book.sheets() or s2 not in book.sheets():
+            continue
+        a, b = book.get(s1, n1), book.get(s2, n2)
+        if blank(a) or blank(b):
+            continue
+        da, db = _dec(a), _dec(b)
+        differ = abs(da - db) > TOLERANCE if da is not None and db is not None else normalize(str(a)) != normalize(str(b))
+        if differ:
+            out.append(Finding(severity="error", sheet=s2, cell=book.address(s2, n2) or n2, code="cross_sheet",
+                               message=f"{what}“{b}”与{s1}!{book.address(s1, n1)}的“{a}”不一致"))
+
+
+def assess(book: Book) -> Assessment:
+    tset = identify(book)
+    out: list[Finding] = []
+    results = []
+    for sheet, form in forms_in(book, tset):
+        result = assess_form(book, sheet, form, out)
+        if result is not None:
+            results.append(result)
+    check_same(book, tset, out)
+    unit = next((str(book.get(s, "unit_name")) for s, _ in forms_in(book, tset)
+                 if not blank(book.get(s, "unit_name"))), "")
+    main = next((r for r in results if r.sheet == tset.main), None)
+    return Assessment(template=tset.id, year=tset.year, label=tset.label, unit=unit, main=main,
+                      forms=results, findings=out)

@@ -1,0 +1,135 @@
+"""The small book interface every command works through, and its openpyxl implementation.
+
+Fields are found by their sheet-scoped defined names. ``get`` returns what Excel would show:
+for formula cells the value is computed headless by formula.py with the PE_* UDFs bound.
+The xlwings implementation (addin.py) answers the same calls from the open workbook in Excel.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Protocol
+
+import openpyxl
+from openpyxl.utils import quote_sheetname, range_boundaries
+from openpyxl.utils.cell import coordinate_from_string
+
+from .formula import Evaluator, FormulaError
+from .template import TEMPLATE_PROP
+
+
+class BookError(Exception):
+    """A file that cannot be read as a workbook at all (exit code 2)."""
+
+
+class Book(Protocol):
+    path: Path | None
+
+    def template_id(self) -> str | None: ...
+    def sheets(self) -> list[str]: ...
+    def address(self, sheet: str, name: str) -> str | None: ...
+    def get(self, sheet: str, name: str) -> object: ...
+    def set(self, sheet: str, name: str, value: object) -> None: ...
+
+
+_REF = re.compile(r"^(?:'((?:[^']|'')+)'|([^!]+))!\$?([A-Z]{1,3})\$?(\d+)$")
+
+
+def split_ref(ref: str) -> tuple[str, str]:
+    """``'附件1'!$B$5`` → (附件1, B5)."""
+    m = _REF.match(ref)
+    if not m:
+        raise BookError(f"无法识别的引用：{ref}")
+    sheet = (m.group(1) or "").replace("''", "'") or m.group(2)
+    return sheet, f"{m.group(3)}{m.group(4)}"
+
+
+class OpenpyxlBook:
+    """A workbook file read (and written) with openpyxl; formulas evaluated on demand."""
+
+    def __init__(self, wb: openpyxl.Workbook, path: Path | None = None):
+        self.wb = wb
+        self.path = path
+        self._cache: dict[tuple[str, str], object] = {}
+
+    @classmethod
+    def open(cls, path: Path) -> "OpenpyxlBook":
+        path = Path(path)
+        try:
+            wb = openpyxl.load_workbook(path, keep_vba=path.suffix.lower() in (".xlsm", ".xlam"))
+        except FileNotFoundError:
+            raise BookError(f"文件不存在：{path}") from None
+        except Exception as exc:  # zip errors, XML errors, not a workbook at all
+            raise BookError(f"无法作为Excel工作簿打开：{path.name}（{type(exc).__name__}）") from None
+        return cls(wb, path)
+
+    def template_id(self) -> str | None:
+        for prop in self.wb.custom_doc_props:
+            if prop.name == TEMPLATE_PROP:
+                return str(prop.value)
+        return None
+
+    def sheets(self) -> list[str]:
+        return self.wb.sheetnames
+
+    def address(self, sheet: str, name: str) -> str | None:
+        ws = self.wb[sheet]
+        dn = ws.defined_names.get(name)
+        if dn is None:
+            return None
+        return split_ref(dn.attr_text)[1]
+
+    def raw(self, sheet: str, name: str) -> object:
+        """The cell's content as stored: a value, or formula text starting with '='."""
+        coord = self.address(sheet, name)
+        return None if coord is None else self.wb[sheet][coord].value
+
+    def get(self, sheet: str, name: str) -> object:
+        coord = self.address(sheet, name)
+        return None if coord is None else self.cell_value(sheet, coord)
+
+    def set(self, sheet: str, name: str, value: object) -> None:
+        coord = self.address(sheet, name)
+        if coord is None:
+            raise BookError(f"{sheet}中没有名称{name}")
+        self.wb[sheet][coord].value = value
+        self._cache.clear()
+
+    # -- headless recalculation -------------------------------------------------------------
+    def cell_value(self, sheet: str, coord: str) -> object:
+        key = (sheet, coord)
+        if key not in self._cache:
+            self._cache[key] = None  # a circular reference reads as blank instead of recursing
+            value = self.wb[sheet][coord].value
+            if isinstance(value, str) and value.startswith("="):
+                try:
+                    value = Evaluator(lambda kind, text: self._resolve(sheet, kind, text)).evaluate(value)
+                except FormulaError as exc:
+                    value = str(exc) if str(exc).startswith("#") else f"#公式错误：{exc}"
+                except (ZeroDivisionError, TypeError, ValueError):
+                    value = "#VALUE!"
+            self._cache[key] = value
+        return self._cache[key]
+
+    def _resolve(self, sheet: str, kind: str, text: str):
+        if kind == "name":
+            coord = self.address(sheet, text)
+            if coord is None:
+                raise FormulaError("#NAME?")
+            return self.cell_value(sheet, coord)
+        if "!" in text:
+            target_sheet, _, ref = text.rpartition("!")
+            sheet = target_sheet.strip("'").replace("''", "'")
+            text = ref
+        text = text.replace("$", "")
+        if ":" in text:
+            min_col, min_row, max_col, max_row = range_boundaries(text)
+            ws = self.wb[sheet]
+            return [self.cell_value(sheet, ws.cell(r, c).coordinate)
+                    for r in range(min_row, max_row + 1) for c in range(min_col, max_col + 1)]
+        coordinate_from_string(text)  # validates
+        return self.cell_value(sheet, text)
+
+
+def sheet_ref(sheet: str, coord: str) -> str:
+    return f"{quote_sheetname(sheet)}!{coord}"

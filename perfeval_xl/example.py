@@ -1,0 +1,30 @@
+"""Fill a template from an example's data file (sheet → defined name → value)."""
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+import yaml
+
+from .book import OpenpyxlBook
+from .files import atomic_save, stable_zip
+from .forms import template_sets
+from .template import build_workbook
+
+EXAMPLE_DIR = resources.files(__package__) / "examples"
+EXAMPLE_FILENAME = "2023_岳阳市公共租赁房屋运营服务中心_部门整体支出绩效自评.xlsx"
+
+
+def build_example(name: str = "2023-yueyang") -> OpenpyxlBook:
+    data = yaml.safe_load((EXAMPLE_DIR / f"{name}.yaml").read_text(encoding="utf-8"))
+    book = OpenpyxlBook(build_workbook(template_sets()[data["template"]]))
+    for sheet, values in data["values"].items():
+        for field, value in values.items():
+            book.set(sheet, field, value)
+    return book
+
+
+def write_example(out_dir: Path) -> Path:
+    path = atomic_save(build_example().wb, Path(out_dir) / EXAMPLE_FILENAME)
+    stable_zip(path)
+    return path

@@ -1,0 +1,57 @@
+"""Atomic writes: a file is either the old one or the complete new one, never half written."""
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Callable
+
+
+def atomic_write(path: Path, write: Callable[[Path], None]) -> Path:
+    """Call ``write(tmp)`` on a temporary file beside ``path``, then rename it into place."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=".~", suffix=path.suffix, dir=path.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        write(tmp)
+        with open(tmp, "rb+") as fh:
+            os.fsync(fh.fileno())
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; a saved workbook is an ordinary file
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return path
+
+
+def atomic_save(wb, path: Path) -> Path:
+    """Save an openpyxl workbook atomically."""
+    return atomic_write(path, lambda tmp: wb.save(tmp))
+
+
+def stable_zip(path: Path) -> None:
+    """Rewrite a saved .xlsx so the same content gives the same bytes: fixed entry times and a
+    fixed modification date. Committed artefacts (templates, example, add-in) use this so a test
+    can tell whether they are up to date with their sources."""
+    import re
+    import zipfile
+
+    path = Path(path)
+    with zipfile.ZipFile(path) as src:
+        entries = [(info.filename, src.read(info)) for info in src.infolist()]
+
+    def write(tmp: Path) -> None:
+        with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as dst:
+            for name, data in entries:
+                if name == "docProps/core.xml":
+                    data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>2024-01-01T00:00:00Z", data)
+                info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+                info.compress_type = zipfile.ZIP_DEFLATED
+                info.external_attr = 0o644 << 16
+                dst.writestr(info, data)
+
+    atomic_write(path, write)

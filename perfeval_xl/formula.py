@@ -1,0 +1,213 @@
+"""A small evaluator for the formulas our templates contain, with the PE_* UDFs bound to Python.
+
+It lets a workbook be recalculated headless exactly as Excel would with the add-in loaded:
+numbers, strings, names, A1 references (also 'Sheet'!$A$1), ranges inside functions, the
+operators + - * / & = <> < > <= >=, and the functions IF, SUM, N, ROUND, AND, OR and PE_*.
+Anything else is reported as an unsupported formula rather than guessed at.
+"""
+from __future__ import annotations
+
+import re
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Callable
+
+from . import udfs
+
+_TOKEN = re.compile(r"""
+    (?P<ws>\s+)
+  | (?P<str>"(?:[^"]|"")*")
+  | (?P<num>\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)
+  | (?P<ref>(?:(?:'(?:[^']|'')+'|[A-Za-z_][\w.]*)!)?\$?[A-Z]{1,3}\$?\d+(?::\$?[A-Z]{1,3}\$?\d+)?(?![\w(]))
+  | (?P<name>[A-Za-z_\u4e00-\u9fff][\w.]*)
+  | (?P<op><>|<=|>=|[-+*/&=<>(),:%])
+""", re.VERBOSE)
+
+
+class FormulaError(ValueError):
+    pass
+
+
+def tokenize(text: str) -> list[tuple[str, str]]:
+    out, pos = [], 0
+    while pos < len(text):
+        m = _TOKEN.match(text, pos)
+        if not m:
+            raise FormulaError(f"无法解析公式：{text[pos:pos + 20]}")
+        pos = m.end()
+        if m.lastgroup != "ws":
+            out.append((m.lastgroup, m.group()))
+    return out
+
+
+def _num(v):
+    if v is None or v == "":
+        return 0.0
+    if isinstance(v, bool):
+        return 1.0 if v else 0.0
+    if isinstance(v, (int, float)):
+        return float(v)
+    if isinstance(v, Decimal):
+        return float(v)
+    try:
+        return float(str(v))
+    except ValueError:
+        raise FormulaError("#VALUE!") from None
+
+
+def _round(x, digits=0):
+    return float(Decimal(str(_num(x))).quantize(Decimal(1).scaleb(-int(_num(digits))), ROUND_HALF_UP))
+
+
+def _flatten(args):
+    for a in args:
+        if isinstance(a, list):
+            yield from _flatten(a)
+        else:
+            yield a
+
+
+FUNCTIONS: dict[str, Callable] = {
+    "SUM": lambda *a: sum(_num(x) for x in _flatten(a) if isinstance(x, (int, float, Decimal)) and not isinstance(x, bool)),
+    "N": lambda x: x if isinstance(x, (int, float)) and not isinstance(x, bool) else 0,
+    "ROUND": _round,
+    "AND": lambda *a: all(bool(x) for x in _flatten(a)),
+    "OR": lambda *a: any(bool(x) for x in _flatten(a)),
+}
+FUNCTIONS.update({f.__name__: f for f in udfs.UDFS})
+
+
+class Evaluator:
+    """Evaluate one formula; ``resolve(kind, text)`` returns the value of a name or reference
+    (a list of values for a range)."""
+
+    def __init__(self, resolve: Callable[[str, str], object]):
+        self.resolve = resolve
+
+    def evaluate(self, formula: str):
+        self.tokens = tokenize(formula.lstrip("="))
+        self.i = 0
+        value = self._compare()
+        if self.i != len(self.tokens):
+            raise FormulaError(f"公式多余部分：{self.tokens[self.i][1]}")
+        return value
+
+    def _peek(self):
+        return self.tokens[self.i] if self.i < len(self.tokens) else (None, None)
+
+    def _take(self, value=None):
+        tok = self._peek()
+        if value is not None and tok[1] != value:
+            raise FormulaError(f"公式缺少“{value}”")
+        self.i += 1
+        return tok
+
+    def _compare(self):
+        left = self._concat()
+        while self._peek()[1] in ("=", "<>", "<", ">", "<=", ">="):
+            op = self._take()[1]
+            right = self._concat()
+            left = _compare(op, left, right)
+        return left
+
+    def _concat(self):
+        left = self._additive()
+        while self._peek()[1] == "&":
+            self._take()
+            right = self._additive()
+            left = f"{_text(left)}{_text(right)}"
+        return left
+
+    def _additive(self):
+        left = self._term()
+        while self._peek()[1] in ("+", "-"):
+            op = self._take()[1]
+            right = self._term()
+            left = _num(left) + _num(right) if op == "+" else _num(left) - _num(right)
+        return left
+
+    def _term(self):
+        left = self._unary()
+        while self._peek()[1] in ("*", "/"):
+            op = self._take()[1]
+            right = self._unary()
+            if op == "/" and _num(right) == 0:
+                raise FormulaError("#DIV/0!")
+            left = _num(left) * _num(right) if op == "*" else _num(left) / _num(right)
+        return left
+
+    def _unary(self):
+        if self._peek()[1] == "-":
+            self._take()
+            return -_num(self._unary())
+        if self._peek()[1] == "+":
+            self._take()
+        return self._primary()
+
+    def _primary(self):
+        kind, text = self._take()
+        if kind == "num":
+            return float(text)
+        if kind == "str":
+            return text[1:-1].replace('""', '"')
+        if text == "(":
+            value = self._compare()
+            self._take(")")
+            return value
+        if kind == "name" and self._peek()[1] == "(":
+            return self._call(text.upper())
+        if kind == "name" and text.upper() in ("TRUE", "FALSE"):
+            return text.upper() == "TRUE"
+        if kind in ("name", "ref"):
+            return self.resolve(kind, text)
+        raise FormulaError(f"公式中意外的“{text}”")
+
+    def _call(self, fname: str):
+        self._take("(")
+        if fname == "IF":  # lazy: only the branch taken is evaluated, as in Excel
+            args = self._args()
+            cond = args[0]
+            chosen = args[1] if _truthy(cond) else (args[2] if len(args) > 2 else False)
+            return chosen
+        args = self._args()
+        if fname not in FUNCTIONS:
+            raise FormulaError(f"不支持的函数：{fname}")
+        # UDFs receive blanks as None, like xlwings passes empty cells
+        args = [None if a == "" and fname.startswith("PE_") else a for a in args]
+        return FUNCTIONS[fname](*args)
+
+    def _args(self) -> list:
+        args = []
+        if self._peek()[1] == ")":
+            self._take()
+            return args
+        while True:
+            args.append(self._compare())
+            tok = self._take()
+            if tok[1] == ")":
+                return args
+            if tok[1] != ",":
+                raise FormulaError("函数参数之间应为逗号")
+
+
+def _truthy(v) -> bool:
+    if isinstance(v, str):
+        return v != ""
+    return bool(v)
+
+
+def _text(v) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v)
+
+
+def _compare(op, a, b):
+    a = "" if a is None else a
+    b = "" if b is None else b
+    if isinstance(a, str) or isinstance(b, str):
+        a, b = _text(a), _text(b)
+    else:
+        a, b = _num(a), _num(b)
+    return {"=": a == b, "<>": a != b, "<": a < b, ">": a > b, "<=": a <= b, ">=": a >= b}[op]

@@ -1,0 +1,39 @@
+"""The jobs behind the CLI and the ribbon: score / validate a file, build templates, add sheets."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from .assess import Assessment, assess
+from .book import BookError, OpenpyxlBook
+from .files import atomic_save
+from .report import write_result_sheet
+
+
+def assess_file(path: Path) -> tuple[OpenpyxlBook, Assessment]:
+    book = OpenpyxlBook.open(path)
+    return book, assess(book)
+
+
+def write_scored_copy(book: OpenpyxlBook, a: Assessment, out: Path) -> Path:
+    """A copy of the workbook with the 校验结果 sheet; never the input file itself."""
+    if book.path is not None and Path(out).resolve() == Path(book.path).resolve():
+        raise BookError("输出文件不能与输入文件相同（原文件不会被修改）")
+    write_result_sheet(book.wb, a)
+    return atomic_save(book.wb, out)
+
+
+def add_project_sheet(book: OpenpyxlBook) -> str:
+    """Append another 附件3 (项目支出绩效自评表) sheet: 附件3_2, 附件3_3, …"""
+    from .forms import attachment3_2023
+    from .template import addresses, write_form
+
+    n = 1
+    while f"附件3_{n}" in book.sheets():
+        n += 1
+    form = attachment3_2023(f"附件3_{n}")
+    write_form(book.wb, form, {form.sheet: addresses(form)})
+    wb = book.wb
+    after = max(i for i, name in enumerate(wb.sheetnames) if name.startswith("附件3_") and name != form.sheet)
+    wb.move_sheet(form.sheet, offset=after + 1 - wb.sheetnames.index(form.sheet))
+    book._cache.clear()
+    return form.sheet

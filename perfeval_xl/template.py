@@ -1,0 +1,193 @@
+"""Build template workbooks from the layout data in forms.py (never edited by hand).
+
+Placement works like an HTML table: cells flow left to right, skipping columns still covered by
+a cell above that spans rows. Each field gets a sheet-scoped defined name, its style (yellow
+input, grey computed), number format, validation list and, for scored cells, the 评分标准 as a
+comment. Print setup: A4, fit to width, title rows repeated.
+"""
+from __future__ import annotations
+
+import math
+import re
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.comments import Comment
+from openpyxl.packaging.custom import StringProperty
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
+from openpyxl.utils import get_column_letter, quote_sheetname
+from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from . import __version__
+from .files import atomic_save, stable_zip
+from .layout import F, Form, T, TemplateSet
+
+TEMPLATE_PROP = "perfeval.template"
+VERSION_PROP = "perfeval.version"
+
+FONT = "宋体"
+TITLE_FONT = "黑体"
+INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")  # yellow: the accountant types here
+COMPUTED_FILL = PatternFill("solid", fgColor="E7E6E6")  # grey: computed or fixed
+HEAD_FILL = PatternFill("solid", fgColor="DDEBF7")
+THIN = Side(style="thin", color="000000")
+BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+NUMBER_FORMATS = {"money": "#,##0.00", "percent": "0.00%", "int": "0", "score": "0.00", "number": "General"}
+
+
+def place(form: Form) -> dict[int, list[tuple[int, int, object]]]:
+    """Row number → [(column, row, cell)]: where each layout cell starts (1-based)."""
+    covered: set[tuple[int, int]] = set()
+    placed: dict[int, list] = {}
+    for r, row in enumerate(form.rows, start=1):
+        col = 1
+        for cell in row:
+            while (r, col) in covered:
+                col += 1
+            placed.setdefault(r, []).append((col, r, cell))
+            for dr in range(cell.rows):
+                for dc in range(cell.span):
+                    covered.add((r + dr, col + dc))
+            col += cell.span
+    return placed
+
+
+def addresses(form: Form) -> dict[str, str]:
+    """Field name → absolute A1 address of its (top-left) cell."""
+    return {cell.name: f"${get_column_letter(c)}${r}"
+            for cells in place(form).values() for c, r, cell in cells if isinstance(cell, F)}
+
+
+def _resolve(formula: str, book_addresses: dict[str, dict[str, str]]) -> str:
+    """``{附件3-1!score_total}`` in a formula becomes ``'附件3-1'!$G$40``: the one cross-sheet link."""
+    def sub(m: re.Match) -> str:
+        sheet, name = m.group(1), m.group(2)
+        return f"{quote_sheetname(sheet)}!{book_addresses[sheet][name]}"
+    return re.sub(r"\{([^!{}]+)!(\w+)\}", sub, formula)
+
+
+def _style(ws, cell_obj, item, first_col: int, r: int, print_cols: int) -> None:
+    c = cell_obj
+    wrap = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    if isinstance(item, T):
+        c.value = item.text or None
+        if item.style == "title":
+            c.font = Font(name=TITLE_FONT, size=16, bold=True)
+            c.alignment = Alignment(horizontal="center", vertical="center")
+            return
+        c.font = Font(name=FONT, size=10, bold=item.style == "head")
+        if item.style == "note":
+            c.alignment = Alignment(horizontal="left", vertical="center", wrap_text=True)
+        else:
+            c.alignment = wrap
+        if item.style == "head":
+            c.fill = HEAD_FILL
+        return
+    c.font = Font(name=FONT, size=10)
+    c.number_format = NUMBER_FORMATS.get(item.kind, "General")
+    c.alignment = Alignment(horizontal="left" if item.kind == "text" else "center", vertical="center",
+                            wrap_text=item.kind == "text")
+    if item.computed or item.value is not None:
+        c.fill = COMPUTED_FILL
+        c.value = item.value
+    else:
+        c.fill = INPUT_FILL
+        c.protection = Protection(locked=False)
+        c.value = item.default
+    if item.note:
+        comment = Comment(f"评分标准：\n{item.note}", "perfeval-xl")
+        comment.width, comment.height = 360, 200
+        c.comment = comment
+
+
+def _row_height(form: Form, cells: list) -> float | None:
+    """Room for wrapped text: long 评分标准 and report sections need tall rows."""
+    height = 20 if any(isinstance(item, F) for _, _, item in cells) else None
+    for col, _, item in cells:
+        text = item.text if isinstance(item, T) else ""
+        width = sum(form.widths[col - 1: col - 1 + item.span])
+        if isinstance(item, F) and item.kind == "text" and item.span >= 4:
+            height = max(height or 0, 160 if len(form.widths) <= 2 else 45)
+        if text and item.rows == 1:
+            lines = sum(math.ceil(max(len(line), 1) * 2 / max(width, 1)) for line in text.split("\n"))
+            if lines > 1:
+                height = max(height or 0, min(14 * lines, 400))
+    return height
+
+
+def write_form(wb: Workbook, form: Form, book_addresses: dict[str, dict[str, str]]) -> None:
+    ws = wb.create_sheet(form.sheet)
+    for i, w in enumerate(form.widths, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = w
+    print_cols = form.print_cols or len(form.widths)
+    validations: dict[tuple, DataValidation] = {}
+    placed = place(form)
+    for r, cells in placed.items():
+        for col, _, item in cells:
+            in_table = not (isinstance(item, T) and item.style == "title") and r > 1
+            for dr in range(item.rows):
+                for dc in range(item.span):
+                    if in_table:
+                        ws.cell(r + dr, col + dc).border = BORDER
+            if item.rows > 1 or item.span > 1:
+                ws.merge_cells(start_row=r, start_column=col, end_row=r + item.rows - 1,
+                               end_column=col + item.span - 1)
+            c = ws.cell(r, col)
+            _style(ws, c, item, col, r, print_cols)
+            if isinstance(item, F):
+                ref = f"{quote_sheetname(form.sheet)}!${get_column_letter(col)}${r}"
+                ws.defined_names[item.name] = DefinedName(item.name, attr_text=ref)
+                if item.formula:
+                    c.value = _resolve(item.formula, book_addresses)
+                if item.choices:
+                    key = item.choices
+                    if key not in validations:
+                        validations[key] = DataValidation(
+                            type="list", formula1='"' + ",".join(key) + '"', allow_blank=True,
+                            showErrorMessage=True, errorTitle="请选择", error="请从下拉列表中选择：" + "、".join(key))
+                        ws.add_data_validation(validations[key])
+                    validations[key].add(c.coordinate)
+        if (h := _row_height(form, cells)) is not None:
+            ws.row_dimensions[r].height = h
+    ws.row_dimensions[2].height = 30
+    last_row = max(placed)
+    ws.print_area = f"A1:{get_column_letter(print_cols)}{last_row}"
+    if form.repeat_rows:
+        ws.print_title_rows = f"1:{form.repeat_rows}"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape" if form.landscape else "portrait"
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_margins.left = ws.page_margins.right = 0.5
+    ws.print_options.horizontalCentered = True
+    ws.sheet_view.zoomScale = 100
+
+
+def build_workbook(tset: TemplateSet) -> Workbook:
+    wb = Workbook()
+    wb.remove(wb.active)
+    book_addresses = {form.sheet: addresses(form) for form in tset.forms}
+    for form in tset.forms:
+        write_form(wb, form, book_addresses)
+    wb.custom_doc_props.append(StringProperty(name=TEMPLATE_PROP, value=tset.id))
+    wb.custom_doc_props.append(StringProperty(name=VERSION_PROP, value=__version__))
+    wb.properties.title = tset.title
+    wb.properties.creator = "perfeval-xl"
+    # Fixed timestamps keep the committed templates byte-stable across rebuilds.
+    import datetime as _dt
+    wb.properties.created = wb.properties.modified = _dt.datetime(2024, 1, 1)
+    return wb
+
+
+def build_templates(out_dir: Path) -> list[Path]:
+    from .forms import template_sets
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for tset in template_sets().values():
+        path = out_dir / tset.filename
+        atomic_save(build_workbook(tset), path)
+        stable_zip(path)
+        paths.append(path)
+    return paths

@@ -1,0 +1,99 @@
+"""Every formula in every template evaluates, with PE_* bound to Python, to what the engine says."""
+from decimal import Decimal
+
+import openpyxl
+import pytest
+
+from perfeval_xl import rules
+from perfeval_xl.assess import assess
+from perfeval_xl.book import OpenpyxlBook
+from perfeval_xl.forms import template_sets
+from perfeval_xl.scheme import load
+from perfeval_xl.template import build_workbook
+
+from .conftest import EXAMPLE, TEMPLATES
+from .test_worked_examples import EXAMPLES
+
+
+def formula_cells(book: OpenpyxlBook):
+    for ws in book.wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str) and cell.value.startswith("="):
+                    yield ws.title, cell.coordinate
+
+
+@pytest.mark.parametrize("path", TEMPLATES + [EXAMPLE], ids=lambda p: p.name)
+def test_every_formula_evaluates(path):
+    book = OpenpyxlBook.open(path)
+    cells = list(formula_cells(book))
+    assert cells
+    for sheet, coord in cells:
+        value = book.cell_value(sheet, coord)
+        assert not (isinstance(value, str) and value.startswith(("#", "错误："))), (sheet, coord, value)
+
+
+def test_example_formulas_agree_with_the_engine():
+    book = OpenpyxlBook.open(EXAMPLE)
+    a = assess(book)
+    assert [f.code for f in a.findings if "mismatch" in f.code] == []
+    assert book.get("附件1", "staff_rate") == pytest.approx(35 / 40)
+    assert book.get("附件2", "exec_rate") == 1.0
+    assert book.get("附件2", "exec_score") == float(rules.execution_score(1323.28, 1323.28))
+    assert book.get("附件2", "score_total") == float(a.main.total) == 98
+    assert book.get("附件2", "grade") == a.main.grade == "优"
+    assert book.get("附件2", "ind10_computed") == 10  # 64.7 ≤ 68.4万元, 反向
+    assert book.get("附件2", "ind10_score") == 8  # the judged 8 with its reason
+
+
+def _first_value(scheme_id: str, ind) -> object:
+    for sid, name, value, _ in EXAMPLES:
+        if sid == scheme_id and load(sid).find(name).id == ind.id:
+            return value
+    return float(ind.weight) - 1  # a judged row: the evaluator's score
+
+
+@pytest.mark.parametrize("tid,sheet", [("2020", "附件3-1"), ("2020", "附件3-2"),
+                                       ("2021-lengshuitan", "附件2"), ("2021-lengshuitan", "附件4")])
+def test_score_sheet_formulas_match_engine(tid, sheet):
+    tset = template_sets()[tid]
+    form = next(f for f in tset.forms if f.sheet == sheet)
+    scheme = load(form.indicators.scheme)
+    book = OpenpyxlBook(build_workbook(tset))
+    expected = []
+    for i, ind in enumerate(scheme.indicators, start=1):
+        value = _first_value(scheme.id, ind)
+        book.set(sheet, f"sc{i}_value", "" if value is None else value)
+        expected.append(ind.score(value if value is not None else ""))
+    for i, points in enumerate(expected, start=1):
+        assert book.get(sheet, f"sc{i}_computed") == pytest.approx(float(points)), scheme.indicators[i - 1].name
+        assert book.get(sheet, f"sc{i}_score") == pytest.approx(float(points))
+    total = sum(expected, Decimal(0))
+    assert book.get(sheet, "score_total") == pytest.approx(float(total))
+    assert book.get(sheet, "grade") == rules.grade(total).label
+
+
+ROWS = [  # (target, actual, direction, level, ratio, weight)
+    ("670万元", "703万元", None, None, None, 20),
+    ("≥95%", "90%", None, None, None, 10),
+    ("≤100万元", "125万元", None, None, None, 10),
+    ("68.4万元", "70万元", "反向", None, None, 10),
+    ("0", "2", "等于", None, None, 5),
+    ("12月31日", "11月30日", None, None, None, 5),
+    ("优化", "已优化", None, "部分达成", 0.7, 10),
+    ("完成20个", "完成15个", None, None, None, 8),
+]
+
+
+def test_open_row_formulas_match_engine():
+    book = OpenpyxlBook(build_workbook(template_sets()["2023"]))
+    row_rules = load("selfeval-2023").row_rules
+    for i, (target, actual, direction, level, ratio, weight) in enumerate(ROWS, start=1):
+        for key, v in dict(name=f"指标{i}", target=target, actual=actual, direction=direction, level=level,
+                           ratio=ratio, weight=weight).items():
+            book.set("附件2", f"ind{i}_{key}", v)
+        if level:
+            expected = rules.score(row_rules.qualitative, weight, (level, ratio))
+        else:
+            expected = rules.score(row_rules.quantitative, weight, (target, actual, direction))
+        assert book.get("附件2", f"ind{i}_computed") == pytest.approx(float(expected)), ROWS[i - 1]
