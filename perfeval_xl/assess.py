@@ -232,8 +232,9 @@ def _row_engine_score(c: _Checker, p: str, label: str, v: dict, weight: Decimal,
             c.report(p + "target", "required", f"{label}未填写年度指标值")
             return None
         if not parse_value(v["target"]).is_numeric:
-            c.report(p + "level", "qualitative_needs_level",
-                     f"{label}的年度指标值“{v['target']}”为定性表述，请选择完成等级并填写得分比例")
+            c.report(p + "target", "qualitative_needs_level",
+                     f"{label}：年度指标值“{v['target']}”无法识别为数值；定量指标请填写数值，"
+                     f"定性指标请选择完成等级并填写得分比例")
             return None
         if blank(v["actual"]):
             c.report(p + "actual", "required", f"{label}未填写实际完成值")

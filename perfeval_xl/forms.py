@@ -23,9 +23,10 @@ def _money(name: str, label: str, **kw) -> F:
     return F(name, label, "money", **kw)
 
 
-def _sum_checks(totals_parts: list[tuple[str, tuple[str, ...], str]], suffixes: list[str]) -> list[SumCheck]:
-    return [SumCheck(f"{t}{s}", tuple(f"{p}{s}" for p in parts), what)
-            for t, parts, what in totals_parts for s in suffixes]
+def _sum_checks(totals_parts: list[tuple[str, tuple[str, ...], str]], columns: list[tuple[str, str]]) -> list[SumCheck]:
+    """The same identities checked in every column: (suffix of the names, column heading)."""
+    return [SumCheck(f"{t}{s}", tuple(f"{p}{s}" for p in parts), f"{what}（{col}）")
+            for t, parts, what in totals_parts for s, col in columns]
 
 
 # --------------------------------------------------------------------------- 2023 附件1
@@ -73,7 +74,7 @@ def attachment1_2023() -> Form:
         ("car", ("car_buy", "car_run"), "公务用车购置和维护经费"),
         ("project", ("proj_business", "proj_ops", "proj_district", "proj_transfer"), "项目支出"),
         ("public", ("pub_office", "pub_travel", "pub_meeting"), "公用经费"),
-    ], [s for s, _ in _BASE_COLS])
+    ], _BASE_COLS)
     return Form("附件1", "整体支出绩效评价基础数据表", [30, 9, 9, 9, 9, 9, 9], rows, checks,
                 repeat_rows=2, key="a1_2023")
 
@@ -211,7 +212,7 @@ def attachment3_2023(sheet: str = "附件3_1") -> Form:
          F("phone", "联系电话", "text"), T("填报日期："), F("fill_date", "填报日期", "text")],
     ]
     checks = _sum_checks([("fund_total", ("fund_current", "fund_carry", "fund_other"), "年度资金总额")],
-                         ["_initial", "_full", "_spent"])
+                         [("_initial", "年初预算数"), ("_full", "全年预算数"), ("_spent", "全年执行数")])
     return Form(sheet, "项目支出绩效自评表", _WIDTHS_2023, rows, checks, spec, print_cols=9,
                 repeat_rows=2, key="a3_2023")
 
