@@ -86,6 +86,47 @@ def cmd_new_project(args) -> int:
     return 0
 
 
+def cmd_export(args) -> int:
+    from .export import ExportRefused, export
+
+    try:
+        r = export(Path(args.file), Path(args.output) if args.output else None, force=args.force,
+                   reason=args.reason or "", password=args.password, pdf=args.pdf)
+    except ExportRefused as exc:
+        print(f"未导出：校验发现 {len(exc.assessment.errors)} 项错误，请修正后再导出"
+              "（确需导出可用 --force --reason \"原因\"）：", file=sys.stderr)
+        for f in exc.assessment.errors:
+            print(f"  {f}", file=sys.stderr)
+        return 1
+    a = r.assessment
+    print(f"已导出：{r.path}")
+    if a.main is not None:
+        print(f"总分 {a.main.total:f}，评价等次 {a.main.grade}；错误 {len(a.errors)} 项，提示 {len(a.warnings)} 项")
+    if r.forced:
+        print(f"注意：带错误强制导出，原因已记录：{args.reason}")
+    if args.pdf:
+        print(f"PDF：{r.pdf}" if r.pdf else "未生成PDF：未找到 LibreOffice")
+    print(f"校验码（SHA-256）：{r.sha256}")
+    return 0
+
+
+def cmd_verify(args) -> int:
+    from .export import verify
+
+    v = verify(Path(args.file))
+    if args.json:
+        print(v.model_dump_json(indent=2))
+    else:
+        print(f"核验结果：{v.status}")
+        for key, value in v.stamp.items():
+            print(f"  {key.removeprefix('perfeval.')}：{value}")
+        if v.status == "已被修改":
+            print("导出后有单元格的值或工作表被改动。校验码只能说明改动存在，无法指出是哪个工作表或单元格。")
+        elif v.status == "未盖章":
+            print("此文件不是由“锁定导出”生成的，没有可核验的印章。")
+    return 0 if v.ok else 1
+
+
 def _file_command(sub, name: str, help: str, func) -> argparse.ArgumentParser:
     s = sub.add_parser(name, help=help)
     s.add_argument("file", help="工作簿文件（.xlsx）")
@@ -108,6 +149,18 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_indicator)
     _file_command(sub, "score", "评分：计算各表得分、总分和等次，并校验", cmd_score)
     _file_command(sub, "validate", "校验：列出错误和提示（退出码 0 无错误，1 有错误，2 文件无法读取）", cmd_validate)
+    s = sub.add_parser("export", help="锁定导出：校验无误后写出去除公式、保护并盖章的新文件（原文件不变）")
+    s.add_argument("file")
+    s.add_argument("-o", "--output", help="输出文件；默认按“年度_单位_报表名”命名，放在原文件旁")
+    s.add_argument("--force", action="store_true", help="校验有错误时仍导出（须同时给出 --reason）")
+    s.add_argument("--reason", help="强制导出的原因，记入文件")
+    s.add_argument("--password", default="perfeval", help="工作表和工作簿保护密码（默认 perfeval）")
+    s.add_argument("--pdf", action="store_true", help="同时用 LibreOffice 生成打印用PDF")
+    s.set_defaults(func=cmd_export)
+    s = sub.add_parser("verify", help="核验导出文件是否在导出后被改动（退出码 0 通过，1 已被修改或未盖章，2 无法读取）")
+    s.add_argument("file")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_verify)
     s = sub.add_parser("templates", help="由版式定义重新生成模板和示例工作簿")
     s.add_argument("--out", default=".", help="输出目录（其下的 templates/ 和 examples/）")
     s.set_defaults(func=cmd_templates)
