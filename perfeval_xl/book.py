@@ -92,7 +92,10 @@ class OpenpyxlBook:
         coord = self.address(sheet, name)
         if coord is None:
             raise BookError(f"{sheet}中没有名称{name}")
-        self.wb[sheet][coord].value = value
+        cell = self.wb[sheet][coord]
+        cell.value = value
+        if isinstance(value, str):
+            cell.data_type = "s"  # data, never a formula: a name like "=1+1" stays text
         self._cache.clear()
 
     # -- headless recalculation -------------------------------------------------------------
@@ -100,8 +103,9 @@ class OpenpyxlBook:
         key = (sheet, coord)
         if key not in self._cache:
             self._cache[key] = None  # a circular reference reads as blank instead of recursing
-            value = self.wb[sheet][coord].value
-            if isinstance(value, str) and value.startswith("="):
+            cell = self.wb[sheet][coord]
+            value = cell.value
+            if cell.data_type == "f" and isinstance(value, str):
                 try:
                     value = Evaluator(lambda kind, text: self._resolve(sheet, kind, text)).evaluate(value)
                 except FormulaError as exc:
@@ -133,3 +137,38 @@ class OpenpyxlBook:
 
 def sheet_ref(sheet: str, coord: str) -> str:
     return f"{quote_sheetname(sheet)}!{coord}"
+
+
+class ValuesBook:
+    """A read-only book over plain cell values (an exported file read by calamine): no formulas,
+    nothing executed. ``grids`` maps sheet → rows from A1; ``names`` maps sheet → name → A1."""
+
+    path: Path | None
+
+    def __init__(self, grids: dict[str, list[list]], names: dict[str, dict[str, str]],
+                 template: str | None, path: Path | None = None):
+        self.grids, self.names, self._template, self.path = grids, names, template, path
+
+    def template_id(self) -> str | None:
+        return self._template
+
+    def sheets(self) -> list[str]:
+        return list(self.grids)
+
+    def address(self, sheet: str, name: str) -> str | None:
+        return self.names.get(sheet, {}).get(name)
+
+    def get(self, sheet: str, name: str) -> object:
+        coord = self.address(sheet, name)
+        if coord is None:
+            return None
+        col, row = coordinate_from_string(coord)
+        from openpyxl.utils import column_index_from_string
+
+        grid = self.grids[sheet]
+        r, c = row - 1, column_index_from_string(col) - 1
+        value = grid[r][c] if r < len(grid) and c < len(grid[r]) else None
+        return None if value == "" else value
+
+    def set(self, sheet: str, name: str, value: object) -> None:
+        raise BookError("只读工作簿")

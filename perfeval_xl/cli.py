@@ -127,6 +127,44 @@ def cmd_verify(args) -> int:
     return 0 if v.ok else 1
 
 
+def _print_collection(args, col) -> int:
+    from .collect import WEIGHTING_TEXT, as_json, write_summary
+
+    if args.output:
+        write_summary(col, Path(args.output))
+    if args.json:
+        print(as_json(col))
+        return 0
+    df = col.table()
+    print(f"读取 {len(col.units)} 个文件，跳过 {len(col.skipped)} 个；{WEIGHTING_TEXT[col.weighting]}")
+    for row in df.itertuples(index=False):
+        print(f"  {row.单位}：总分 {row.总分:.2f}，{row.等次}，印章{row.印章}，错误 {row.错误数} 项")
+    if not df.empty:
+        avg = col.average(df)
+        print("部门平均：" + "，".join(f"{k} {v:.2f}" for k, v in avg.items() if v is not None))
+    for s in col.skipped:
+        print(f"  跳过 {s.file}：{s.reason}")
+    if args.output:
+        print(f"已写出：{args.output}")
+    return 0
+
+
+def cmd_collect(args) -> int:
+    from .collect import collect
+
+    col = collect([Path(p) for p in args.inputs], weighting=args.weights, workers=args.workers)
+    return _print_collection(args, col)
+
+
+def cmd_rollup(args) -> int:
+    from .book import OpenpyxlBook
+    from .collect import rollup_book
+
+    col = rollup_book(OpenpyxlBook.open(Path(args.file)))
+    col.weighting = args.weights
+    return _print_collection(args, col)
+
+
 def _file_command(sub, name: str, help: str, func) -> argparse.ArgumentParser:
     s = sub.add_parser(name, help=help)
     s.add_argument("file", help="工作簿文件（.xlsx）")
@@ -161,6 +199,19 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("file")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_verify)
+    s = sub.add_parser("collect", help="汇总：读取多个导出文件（或文件夹），核验印章、重新校验并汇总")
+    s.add_argument("inputs", nargs="+", help="文件或文件夹")
+    s.add_argument("-o", "--output", help="汇总工作簿，如 汇总.xlsx")
+    s.add_argument("--weights", choices=["equal", "budget"], default="equal", help="部门平均：等权（默认）或按全年预算数加权")
+    s.add_argument("--workers", type=int, default=2, help="并行进程数")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_collect)
+    s = sub.add_parser("rollup", help="同一工作簿内多个单位（或项目）评分表的部门汇总")
+    s.add_argument("file")
+    s.add_argument("-o", "--output")
+    s.add_argument("--weights", choices=["equal", "budget"], default="equal")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_rollup)
     s = sub.add_parser("templates", help="由版式定义重新生成模板和示例工作簿")
     s.add_argument("--out", default=".", help="输出目录（其下的 templates/ 和 examples/）")
     s.set_defaults(func=cmd_templates)

@@ -92,7 +92,7 @@ def _freeze_values(book: OpenpyxlBook, wb) -> None:
     for ws in wb.worksheets:
         for row in ws.iter_rows():
             for cell in row:
-                if isinstance(cell.value, str) and cell.value.startswith("="):
+                if cell.data_type == "f" and isinstance(cell.value, str):
                     value = book.cell_value(ws.title, cell.coordinate)
                     cell.value = value if value != "" else None
                     if isinstance(value, str):

@@ -450,13 +450,14 @@ def template_sets() -> dict[str, TemplateSet]:
             same=[(("附件1", "unit_name"), ("附件2", "unit_name"), "预算单位名称"),
                   (("附件1", "project_final"), ("附件2", "expense_project"), "项目支出决算数"),
                   (("附件2", "unit_name"), ("附件4", "unit_name"), "单位名称")],
-            repeatable="a3_2023"),
+            repeatable="a3_2023", budget=("附件2", "budget_full")),
         TemplateSet(
             "2020", "2020_部门整体支出绩效评价自评报告.xlsx", "部门整体支出绩效评价自评报告（湖南2020样表）", 2020,
             "部门整体支出绩效评价自评", "附件3-1",
             [attachment2_1_2020(), attachment2_2_2020(),
              score_sheet("附件3-1", "hunan-dept-2020", "部门整体支出绩效评价评分表（参考样表）"),
-             score_sheet("附件3-2", "hunan-project-2020", "项目支出绩效评价指标体系（参考样表）")]),
+             score_sheet("附件3-2", "hunan-project-2020", "项目支出绩效评价指标体系（参考样表）")],
+            budget=("附件2-1", "inc_total_0")),
         TemplateSet(
             "2021-lengshuitan", "2021_冷水滩区绩效评价表.xlsx", "专项资金及部门整体支出绩效评价表（冷水滩2021）", 2021,
             "部门整体支出绩效评价", "附件4",

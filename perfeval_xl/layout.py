@@ -108,3 +108,4 @@ class TemplateSet:
     # Figures that must agree across sheets: ((sheet, name), (sheet, name), what)
     same: list[tuple[tuple[str, str], tuple[str, str], str]] = field(default_factory=list)
     repeatable: str = ""  # key of a form the user may add copies of (附件3 per project)
+    budget: tuple[str, str] | None = None  # (sheet, name) of the unit's budget, for budget weights
