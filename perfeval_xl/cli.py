@@ -165,6 +165,27 @@ def cmd_rollup(args) -> int:
     return _print_collection(args, col)
 
 
+def cmd_build_addin(args) -> int:
+    from .addin_build import build
+
+    for path in build(Path(args.out)):
+        print(f"已生成：{path}")
+    return 0
+
+
+def cmd_addin(args) -> int:
+    from .addin_build import install, uninstall
+
+    if args.action == "install":
+        for path in install(args.profile, args.interpreter):
+            print(f"已写入：{path}")
+        print("请重新启动 Excel，功能区将出现“绩效自评”选项卡。")
+    else:
+        removed = uninstall(args.profile)
+        print("\n".join(f"已删除：{p}" for p in removed) or "未找到已安装的加载项")
+    return 0
+
+
 def _file_command(sub, name: str, help: str, func) -> argparse.ArgumentParser:
     s = sub.add_parser(name, help=help)
     s.add_argument("file", help="工作簿文件（.xlsx）")
@@ -212,6 +233,14 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--weights", choices=["equal", "budget"], default="equal")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_rollup)
+    s = sub.add_parser("build-addin", help="由 xlmacros/ 源文件生成 Excel 加载项 workbook/绩效自评.xlam")
+    s.add_argument("--out", default=str(Path(__file__).resolve().parent.parent / "workbook"))
+    s.set_defaults(func=cmd_build_addin)
+    s = sub.add_parser("addin", help="为当前 Windows 用户安装或卸载加载项")
+    s.add_argument("action", choices=["install", "uninstall"])
+    s.add_argument("--profile", help="用户目录（默认 %%USERPROFILE%%）")
+    s.add_argument("--interpreter", help="Python 解释器（默认当前的 pythonw.exe）")
+    s.set_defaults(func=cmd_addin)
     s = sub.add_parser("templates", help="由版式定义重新生成模板和示例工作簿")
     s.add_argument("--out", default=".", help="输出目录（其下的 templates/ 和 examples/）")
     s.set_defaults(func=cmd_templates)

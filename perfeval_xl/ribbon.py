@@ -1,0 +1,265 @@
+"""What the 绩效自评 ribbon buttons do, reached from VBA through xlwings' RunPython.
+
+``on_button(id)`` is the single entry point (VBA's PE_OnAction passes ``control.ID``). Each
+handler is a thin adapter over the functions the CLI uses, working through the book interface
+(XlwingsBook here, OpenpyxlBook in the CLI) and a tiny UI (message box, status bar, folder
+picker). Only the xlwings public API is used, plus ``.api`` where xlwings has no API (document
+properties, the folder dialog); tests drive these handlers with a faithful fake of those objects.
+"""
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Callable
+
+from .assess import Assessment, assess
+from .book import BookError
+from .report import HEADER, RESULT_SHEET, SEVERITY, as_text, summary_lines
+from .template import TEMPLATE_PROP
+
+HANDLERS: dict[str, Callable] = {}
+TITLE = "绩效自评"
+HELP_TEXT = (
+    "使用步骤：\n"
+    "1. 在黄色单元格填写数据，灰色单元格自动计算；\n"
+    "2. 点“评分”计算得分和等次，点“校验”检查问题，结果在“校验结果”工作表；\n"
+    "3. 无错误后点“锁定导出”，在原文件旁生成报送财政局的锁定文件；\n"
+    "4. 财政局用“汇总”选择存放各单位文件的文件夹，生成汇总表。\n"
+    "评分标准见各评分表的批注和“评分标准”列；详细说明见 docs/ 目录。"
+)
+
+
+def handler(button_id: str):
+    def register(f):
+        HANDLERS[button_id] = f
+        return f
+    return register
+
+
+# ----------------------------------------------------------------------------- the live workbook
+class XlwingsBook:
+    """The book interface over an open xlwings Book (Excel computes the formulas itself)."""
+
+    def __init__(self, book):
+        self.book = book
+        self._names: dict[str, dict[str, str]] | None = None
+
+    @property
+    def path(self) -> Path | None:
+        return Path(self.book.fullname) if self.book.fullname else None
+
+    def template_id(self) -> str | None:
+        try:  # xlwings has no API for document properties: COM through .api
+            return str(self.book.api.CustomDocumentProperties(TEMPLATE_PROP).Value)
+        except Exception:
+            return None
+
+    def sheets(self) -> list[str]:
+        return [s.name for s in self.book.sheets]
+
+    def _name_map(self) -> dict[str, dict[str, str]]:
+        if self._names is None:
+            self._names = {}
+            for sheet in self.book.sheets:
+                local = self._names.setdefault(sheet.name, {})
+                for name in sheet.names:  # sheet-scoped names read "附件2!score_total"
+                    short = name.name.rsplit("!", 1)[-1]
+                    local[short] = name.refers_to_range.address.replace("$", "")
+        return self._names
+
+    def address(self, sheet: str, name: str) -> str | None:
+        return self._name_map().get(sheet, {}).get(name)
+
+    def get(self, sheet: str, name: str) -> object:
+        coord = self.address(sheet, name)
+        return None if coord is None else self.book.sheets[sheet].range(coord).value
+
+    def set(self, sheet: str, name: str, value: object) -> None:
+        coord = self.address(sheet, name)
+        if coord is None:
+            raise BookError(f"{sheet}中没有名称{name}")
+        self.book.sheets[sheet].range(coord).value = value
+
+    def write_result_sheet(self, a: Assessment) -> None:
+        """校验结果 in the open workbook: summary, then one row per finding linked to its cell."""
+        names = self.sheets()
+        if RESULT_SHEET in names:
+            self.book.sheets[RESULT_SHEET].delete()
+        ws = self.book.sheets.add(RESULT_SHEET, after=self.book.sheets[len(self.book.sheets) - 1])
+        rows = [["校验结果"]] + [[line] for line in summary_lines(a)] + [[], HEADER]
+        first = len(rows) + 1
+        rows += [[SEVERITY[f.severity], f.sheet, f.cell, f.code, f.message] for f in a.findings]
+        width = len(HEADER)
+        ws.range("A1").value = [r + [None] * (width - len(r)) for r in rows]
+        for i, f in enumerate(a.findings):
+            ws.range(f"C{first + i}").add_hyperlink(f"#'{f.sheet}'!{f.cell}", f.cell)
+        self._names = None
+
+
+class ExcelUI:
+    """Message boxes, the status bar and dialogs of the running Excel."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def alert(self, text: str) -> None:
+        self.app.alert(text, title=TITLE)
+
+    def status(self, text: str | None) -> None:
+        self.app.status_bar = text if text else False
+
+    def select(self, book, sheet: str, cell: str) -> None:
+        book.sheets[sheet].activate()
+        book.sheets[sheet].range(cell).select()
+
+    def pick_folder(self) -> Path | None:
+        dialog = self.app.api.FileDialog(4)  # msoFileDialogFolderPicker
+        dialog.Title = "选择存放各单位导出文件的文件夹"
+        return Path(dialog.SelectedItems(1)) if dialog.Show() == -1 else None
+
+    def open(self, path: Path):
+        return self.app.books.open(str(path))
+
+
+def on_button(button_id: str, book=None, ui=None) -> None:
+    """The ribbon's single callback. Every failure ends in a Chinese message box."""
+    if book is None:
+        import xlwings as xw
+
+        book = xw.Book.caller()
+    ui = ui or ExcelUI(book.app)
+    try:
+        f = HANDLERS.get(button_id)
+        if f is None:
+            ui.alert(f"未知的按钮：{button_id}")
+            return
+        f(book, ui)
+    except BookError as exc:
+        ui.alert(str(exc))
+    except Exception as exc:  # never a traceback in front of the accountant
+        ui.alert(f"操作未完成：{type(exc).__name__}: {exc}")
+    finally:
+        ui.status(None)
+
+
+def _assess_live(book, ui) -> tuple[XlwingsBook, Assessment]:
+    ui.status("正在计算……")
+    book.app.calculate()
+    live = XlwingsBook(book)
+    ui.status("正在评分和校验……")
+    return live, assess(live)
+
+
+# ----------------------------------------------------------------------------- the buttons
+@handler("score")
+def score(book, ui) -> Assessment:
+    live, a = _assess_live(book, ui)
+    live.write_result_sheet(a)
+    ui.alert(as_text(a, findings=False))
+    return a
+
+
+@handler("validate")
+def validate(book, ui) -> Assessment:
+    live, a = _assess_live(book, ui)
+    live.write_result_sheet(a)
+    if a.errors:
+        first = a.errors[0]
+        ui.select(book, first.sheet, first.cell)
+        ui.alert(f"发现错误 {len(a.errors)} 项、提示 {len(a.warnings)} 项，已定位到第一个错误：\n{first}\n"
+                 f"全部问题见“{RESULT_SHEET}”工作表。")
+    else:
+        ui.alert(f"未发现错误（提示 {len(a.warnings)} 项）。可以“锁定导出”。")
+    return a
+
+
+@handler("export")
+def export_locked(book, ui) -> Path | None:
+    from .export import ExportRefused, export
+
+    if not book.fullname or not Path(book.fullname).exists():
+        ui.alert("请先保存工作簿，再锁定导出。")
+        return None
+    book.save()  # export reads the file on disk; the user's file itself is not changed
+    ui.status("正在校验并导出……")
+    try:
+        r = export(Path(book.fullname))
+    except ExportRefused as exc:
+        first = exc.assessment.errors[0]
+        ui.select(book, first.sheet, first.cell)
+        ui.alert(f"校验发现 {len(exc.assessment.errors)} 项错误，未导出。请先点“校验”查看并修正。\n第一个错误：{first}")
+        return None
+    ui.alert(f"已导出：{r.path}\n总分 {r.assessment.main.total:f}，评价等次 {r.assessment.main.grade}\n"
+             f"此文件已去除公式并保护，可直接报送财政局；原文件未改动。")
+    return r.path
+
+
+@handler("new_project")
+def new_project(book, ui) -> str:
+    """Build the sheet from its layout in a scratch workbook, then copy it in (names come along)."""
+    from openpyxl import Workbook
+
+    from .files import atomic_save
+    from .forms import attachment3_2023
+    from .template import addresses, write_form
+
+    existing = [s.name for s in book.sheets]
+    n = 1
+    while f"附件3_{n}" in existing:
+        n += 1
+    form = attachment3_2023(f"附件3_{n}")
+    wb = Workbook()
+    wb.remove(wb.active)
+    write_form(wb, form, {form.sheet: addresses(form)})
+    scratch = Path(tempfile.mkdtemp(prefix="perfeval-")) / "附件3.xlsx"
+    atomic_save(wb, scratch)
+    src = ui.open(scratch)
+    try:
+        last = max((s for s in book.sheets if s.name.startswith("附件3_")), key=lambda s: s.index, default=None)
+        src.sheets[form.sheet].copy(after=last or book.sheets[len(book.sheets) - 1])
+    finally:
+        src.close()
+        shutil.rmtree(scratch.parent, ignore_errors=True)
+    ui.alert(f"已新增工作表“{form.sheet}”（项目支出绩效自评表）。")
+    return form.sheet
+
+
+@handler("open_template")
+def open_template(book, ui) -> Path:
+    """A fresh copy of the 2023 template beside the current workbook (the template stays clean)."""
+    from .forms import template_sets
+    from .template import build_workbook
+    from .files import atomic_save
+
+    tset = template_sets()["2023"]
+    folder = Path(book.fullname).parent if book.fullname and Path(book.fullname).exists() else Path.home()
+    target = folder / tset.filename
+    n = 1
+    while target.exists():
+        n += 1
+        target = folder / f"{Path(tset.filename).stem}（{n}）.xlsx"
+    atomic_save(build_workbook(tset), target)
+    ui.open(target)
+    return target
+
+
+@handler("collect")
+def collect_folder(book, ui) -> Path | None:
+    from .collect import collect, write_summary
+
+    folder = ui.pick_folder()
+    if folder is None:
+        return None
+    # One process: a worker pool started from inside Excel's Python is not worth the risk.
+    col = collect([folder], workers=1, progress=lambda done, total: ui.status(f"汇总中 {done}/{total}"))
+    out = folder / "汇总.xlsx"
+    write_summary(col, out)
+    ui.open(out)
+    ui.alert(f"已汇总 {len(col.units)} 个文件，跳过 {len(col.skipped)} 个。汇总表：{out}")
+    return out
+
+
+@handler("help")
+def show_help(book, ui) -> None:
+    ui.alert(HELP_TEXT)

@@ -1,0 +1,69 @@
+"""Run with the system python3 (which has LibreOffice's uno): open a workbook in LibreOffice,
+list the Basic modules its VBA importer found (with their source), and optionally call a Basic
+function of the document. Prints JSON. Used by tests/test_addin.py."""
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+import uno
+from com.sun.star.beans import PropertyValue
+
+
+def prop(name, value):
+    p = PropertyValue()
+    p.Name, p.Value = name, value
+    return p
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def main():
+    path, call = sys.argv[1], json.loads(sys.argv[2]) if len(sys.argv) > 2 else None
+    profile = tempfile.mkdtemp(prefix="lo-uno-")
+    port = free_port()
+    proc = subprocess.Popen(["soffice", f"-env:UserInstallation=file://{profile}", "--headless", "--invisible",
+                             "--norestore", f"--accept=socket,host=127.0.0.1,port={port};urp;"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        resolver = uno.getComponentContext().ServiceManager.createInstanceWithContext(
+            "com.sun.star.bridge.UnoUrlResolver", uno.getComponentContext())
+        for _ in range(120):
+            try:
+                ctx = resolver.resolve(f"uno:socket,host=127.0.0.1,port={port};urp;StarOffice.ComponentContext")
+                break
+            except Exception:
+                time.sleep(0.5)
+        else:
+            raise SystemExit("LibreOffice did not start")
+        desktop = ctx.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop", ctx)
+        args = [prop("Hidden", True), prop("MacroExecutionMode", 4)]
+        if path.endswith(".xlam"):
+            args.append(prop("FilterName", "Calc MS Excel 2007 VBA XML"))
+        doc = desktop.loadComponentFromURL(uno.systemPathToFileUrl(os.path.abspath(path)), "_blank", 0, tuple(args))
+        out = {"libraries": {}}
+        libs = doc.BasicLibraries
+        for lib in libs.getElementNames():
+            libs.loadLibrary(lib)
+            library = libs.getByName(lib)
+            out["libraries"][lib] = {m: library.getByName(m) for m in library.getElementNames()}
+        if call:
+            script = doc.getScriptProvider().getScript(
+                f"vnd.sun.star.script:{call['function']}?language=Basic&location=document")
+            out["result"] = script.invoke(tuple(call["args"]), (), ())[0]
+        doc.close(True)
+        print(json.dumps(out, ensure_ascii=False))
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+if __name__ == "__main__":
+    main()
