@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Protocol
 
 import openpyxl
-from openpyxl.utils import quote_sheetname, range_boundaries
+from openpyxl.utils import column_index_from_string, quote_sheetname, range_boundaries
 from openpyxl.utils.cell import coordinate_from_string
 
 from .formula import Evaluator, FormulaError
@@ -98,6 +98,10 @@ class OpenpyxlBook:
             cell.data_type = "s"  # data, never a formula: a name like "=1+1" stays text
         self._cache.clear()
 
+    def invalidate(self) -> None:
+        """Forget computed values after the workbook was changed other than through ``set``."""
+        self._cache.clear()
+
     # -- headless recalculation -------------------------------------------------------------
     def cell_value(self, sheet: str, coord: str) -> object:
         key = (sheet, coord)
@@ -163,8 +167,6 @@ class ValuesBook:
         if coord is None:
             return None
         col, row = coordinate_from_string(coord)
-        from openpyxl.utils import column_index_from_string
-
         grid = self.grids[sheet]
         r, c = row - 1, column_index_from_string(col) - 1
         value = grid[r][c] if r < len(grid) and c < len(grid[r]) else None

@@ -30,37 +30,23 @@ def cmd_indicator(args) -> int:
     return 0
 
 
-def _assessed(args):
-    from .scoring import assess_file
-
-    return assess_file(Path(args.file))
-
-
-def _finish(args, book, a, show_findings: bool) -> int:
+def cmd_assess(args) -> int:
+    """score and validate run the same assessment; score leads with the total and grade."""
     from .report import as_json, as_text
-    from .scoring import write_scored_copy
+    from .scoring import assess_file, write_scored_copy
 
+    book, a = assess_file(Path(args.file))
     if args.output:
         write_scored_copy(book, a, Path(args.output))
     if args.json:
         print(as_json(a))
     else:
-        print(as_text(a, findings=show_findings))
+        if args.command == "score" and a.main is not None:
+            print(f"总分：{a.main.total:f}    评价等次：{a.main.grade}")
+        print(as_text(a))
         if args.output:
             print(f"已写出：{args.output}（含“校验结果”工作表；原文件未修改）")
     return 1 if a.errors else 0
-
-
-def cmd_score(args) -> int:
-    book, a = _assessed(args)
-    if not args.json and a.main is not None:
-        print(f"总分：{a.main.total:f}    评价等次：{a.main.grade}")
-    return _finish(args, book, a, show_findings=True)
-
-
-def cmd_validate(args) -> int:
-    book, a = _assessed(args)
-    return _finish(args, book, a, show_findings=True)
 
 
 def cmd_templates(args) -> int:
@@ -195,6 +181,19 @@ def _file_command(sub, name: str, help: str, func) -> argparse.ArgumentParser:
     return s
 
 
+# argparse's own words, in Chinese (it looks them up through gettext at call time).
+_ARGPARSE_ZH = {
+    "usage: ": "用法：", "positional arguments": "参数", "options": "选项",
+    "show this help message and exit": "显示本帮助并退出",
+    "the following arguments are required: %s": "缺少参数：%s",
+    "unrecognized arguments: %s": "无法识别的参数：%s",
+    "invalid choice: %(value)r (choose from %(choices)s)": "无效的选项：%(value)r（可选：%(choices)s）",
+    "argument %(argument_name)s: %(message)s": "参数 %(argument_name)s：%(message)s",
+    "expected one argument": "需要一个值", "%(prog)s: error: %(message)s\n": "%(prog)s：错误：%(message)s\n",
+}
+argparse._ = lambda text: _ARGPARSE_ZH.get(text, text)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="perfeval-xl", description="预算绩效自评：评分、校验、锁定导出、汇总")
     sub = p.add_subparsers(dest="command", required=True)
@@ -206,8 +205,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--scheme", help="指标体系编号")
     s.add_argument("--weight", help="分值")
     s.set_defaults(func=cmd_indicator)
-    _file_command(sub, "score", "评分：计算各表得分、总分和等次，并校验", cmd_score)
-    _file_command(sub, "validate", "校验：列出错误和提示（退出码 0 无错误，1 有错误，2 文件无法读取）", cmd_validate)
+    _file_command(sub, "score", "评分：计算各表得分、总分和等次，并校验", cmd_assess)
+    _file_command(sub, "validate", "校验：列出错误和提示（退出码 0 无错误，1 有错误，2 文件无法读取）", cmd_assess)
     s = sub.add_parser("export", help="锁定导出：校验无误后写出去除公式、保护并盖章的新文件（原文件不变）")
     s.add_argument("file")
     s.add_argument("-o", "--output", help="输出文件；默认按“年度_单位_报表名”命名，放在原文件旁")

@@ -179,8 +179,6 @@ class Collection(BaseModel):
     skipped: list[Skipped]
     weighting: Weighting = "equal"
 
-    model_config = {"arbitrary_types_allowed": True}
-
     def table(self) -> pd.DataFrame:
         """One row per unit: the roll-up's input, for pandas users too."""
         rows = []

@@ -120,7 +120,7 @@ def _stamp(wb, a: Assessment, digest: str, forced: bool, reason: str) -> None:
         "perfeval.unit": a.unit,
         "perfeval.year": str(a.year),
         "perfeval.total": f"{main.total:f}" if main and main.total is not None else "",
-        "perfeval.grade": main.grade or "" if main else "",
+        "perfeval.grade": (main.grade or "") if main else "",
         "perfeval.validated_at": _dt.datetime.now().astimezone().isoformat(timespec="seconds"),
         "perfeval.errors": len(a.errors),
         "perfeval.warnings": len(a.warnings),

@@ -217,6 +217,14 @@ def attachment3_2023(sheet: str = "附件3_1") -> Form:
                 repeat_rows=2, key="a3_2023")
 
 
+def next_project_form(existing: list[str]) -> Form:
+    """Another 附件3 for the next project: 附件3_2, 附件3_3, … (the CLI and the ribbon both add these)."""
+    n = 1
+    while f"附件3_{n}" in existing:
+        n += 1
+    return attachment3_2023(f"附件3_{n}")
+
+
 REPORT_SECTIONS_2023 = [
     "一、单位基本情况", "二、一般公共预算支出情况", "三、政府性基金预算支出情况",
     "四、国有资本经营预算支出情况", "五、社会保险基金预算支出情况", "六、部门整体支出绩效情况",

@@ -201,14 +201,10 @@ def new_project(book, ui) -> str:
     from openpyxl import Workbook
 
     from .files import atomic_save
-    from .forms import attachment3_2023
+    from .forms import next_project_form
     from .template import addresses, write_form
 
-    existing = [s.name for s in book.sheets]
-    n = 1
-    while f"附件3_{n}" in existing:
-        n += 1
-    form = attachment3_2023(f"附件3_{n}")
+    form = next_project_form([s.name for s in book.sheets])
     wb = Workbook()
     wb.remove(wb.active)
     write_form(wb, form, {form.sheet: addresses(form)})

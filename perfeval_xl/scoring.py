@@ -23,17 +23,15 @@ def write_scored_copy(book: OpenpyxlBook, a: Assessment, out: Path) -> Path:
 
 
 def add_project_sheet(book: OpenpyxlBook) -> str:
-    """Append another 附件3 (项目支出绩效自评表) sheet: 附件3_2, 附件3_3, …"""
-    from .forms import attachment3_2023
+    """Add another 附件3 (项目支出绩效自评表) after the last one."""
+    from .forms import next_project_form
     from .template import addresses, write_form
 
-    n = 1
-    while f"附件3_{n}" in book.sheets():
-        n += 1
-    form = attachment3_2023(f"附件3_{n}")
-    write_form(book.wb, form, {form.sheet: addresses(form)})
+    form = next_project_form(book.sheets())
     wb = book.wb
-    after = max(i for i, name in enumerate(wb.sheetnames) if name.startswith("附件3_") and name != form.sheet)
-    wb.move_sheet(form.sheet, offset=after + 1 - wb.sheetnames.index(form.sheet))
-    book._cache.clear()
+    projects = [i for i, name in enumerate(wb.sheetnames) if name.startswith("附件3_")]
+    write_form(wb, form, {form.sheet: addresses(form)})
+    if projects:
+        wb.move_sheet(form.sheet, offset=projects[-1] + 1 - wb.sheetnames.index(form.sheet))
+    book.invalidate()
     return form.sheet

@@ -7,6 +7,7 @@ comment. Print setup: A4, fit to width, title rows repeated.
 """
 from __future__ import annotations
 
+import datetime
 import math
 import re
 from pathlib import Path
@@ -67,8 +68,7 @@ def _resolve(formula: str, book_addresses: dict[str, dict[str, str]]) -> str:
     return re.sub(r"\{([^!{}]+)!(\w+)\}", sub, formula)
 
 
-def _style(ws, cell_obj, item, first_col: int, r: int, print_cols: int) -> None:
-    c = cell_obj
+def _style(c, item) -> None:
     wrap = Alignment(horizontal="center", vertical="center", wrap_text=True)
     if isinstance(item, T):
         c.value = item.text or None
@@ -134,7 +134,7 @@ def write_form(wb: Workbook, form: Form, book_addresses: dict[str, dict[str, str
                 ws.merge_cells(start_row=r, start_column=col, end_row=r + item.rows - 1,
                                end_column=col + item.span - 1)
             c = ws.cell(r, col)
-            _style(ws, c, item, col, r, print_cols)
+            _style(c, item)
             if isinstance(item, F):
                 ref = f"{quote_sheetname(form.sheet)}!${get_column_letter(col)}${r}"
                 ws.defined_names[item.name] = DefinedName(item.name, attr_text=ref)
@@ -175,8 +175,7 @@ def build_workbook(tset: TemplateSet) -> Workbook:
     wb.properties.title = tset.title
     wb.properties.creator = "perfeval-xl"
     # Fixed timestamps keep the committed templates byte-stable across rebuilds.
-    import datetime as _dt
-    wb.properties.created = wb.properties.modified = _dt.datetime(2024, 1, 1)
+    wb.properties.created = wb.properties.modified = datetime.datetime(2024, 1, 1)
     return wb
 
 

@@ -4,7 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 need_apt=()
-command -v soffice >/dev/null || need_apt+=(libreoffice-calc python3-uno libreoffice-script-provider-python)
+command -v soffice >/dev/null || need_apt+=(libreoffice-calc libreoffice-script-provider-python)
+/usr/bin/python3 -c "import uno" 2>/dev/null || need_apt+=(python3-uno)  # the tests' LibreOffice probe
 command -v pdftoppm >/dev/null || need_apt+=(poppler-utils)
 fc-list 2>/dev/null | grep -qi "noto.*cjk" || need_apt+=(fonts-noto-cjk)
 if [ ${#need_apt[@]} -gt 0 ]; then
@@ -14,4 +15,5 @@ if [ ${#need_apt[@]} -gt 0 ]; then
 fi
 python3 -m pip install -q --disable-pip-version-check -e ".[dev]"
 command -v soffice >/dev/null || { echo "setup: LibreOffice (soffice) is still missing" >&2; exit 1; }
+/usr/bin/python3 -c "import uno" || { echo "setup: python3-uno is still missing" >&2; exit 1; }
 echo "setup: ok"
