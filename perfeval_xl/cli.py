@@ -241,7 +241,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--interpreter", help="Python 解释器（默认当前的 pythonw.exe）")
     s.set_defaults(func=cmd_addin)
     s = sub.add_parser("templates", help="由版式定义重新生成模板和示例工作簿")
-    s.add_argument("--out", default=".", help="输出目录（其下的 templates/ 和 examples/）")
+    s.add_argument("--out", default=str(Path(__file__).resolve().parent.parent),
+                   help="输出目录（其下的 templates/ 和 examples/）")
     s.set_defaults(func=cmd_templates)
     s = sub.add_parser("new-project", help="在工作簿中新增一张附件3项目支出绩效自评表")
     s.add_argument("file")

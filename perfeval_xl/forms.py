@@ -127,7 +127,7 @@ def _total_rows(prefix: str, n: int, weight0: str, score0: str, span: int) -> li
     return [
         [T("总分", span=span), F("weight_total", "分值合计", "score", formula=f"={weight0}+SUM({weights})"),
          F("score_total", "总分", "score", formula=f"={score0}+SUM({scores})"), T("")],
-        [T("评价等次", span=span), F("grade", "评价等次", "text", formula="=PE_GRADE(score_total)", span=2), T("")],
+        [T("评价等次", span=span), F("grade", "评价等次", "choice", choices=GRADES, formula="=PE_GRADE(score_total)", span=2), T("")],
     ]
 
 
@@ -281,7 +281,7 @@ def score_sheet(sheet: str, scheme_id: str, title: str) -> Form:
     rows += [
         [T("总分", span=4), F("weight_total", "分值合计", "score", formula=f"=SUM({weights})"), T(""),
          F("score_total", "总分", "score", formula=f"=SUM({scores})"), T("")],
-        [T("评价等次", span=4), F("grade", "评价等次", "text", formula="=PE_GRADE(score_total)", span=2),
+        [T("评价等次", span=4), F("grade", "评价等次", "choice", choices=GRADES, formula="=PE_GRADE(score_total)", span=2),
          T("", span=2)],
         [T("备注：部门（单位）可根据本部门实际情况，对评价指标体系进一步完善、量化、细化个性指标，形成本部门的指标体系。",
            span=8, style="note")],
@@ -369,7 +369,7 @@ def attachment2_1_2020() -> Form:
     rows += [
         [T("绩效自评综合得分", span=4), F("score_total", "绩效自评综合得分", "score",
                                         formula="={附件3-1!score_total}", span=4)],
-        [T("评价等次", span=4), F("grade", "评价等次", "text", formula="=PE_GRADE(score_total)", span=4)],
+        [T("评价等次", span=4), F("grade", "评价等次", "choice", choices=GRADES, formula="=PE_GRADE(score_total)", span=4)],
         *_reviewers(),
         [T("填报人（签名）：", span=2), F("filler", "填报人", "text", span=2), T("联系电话：", span=2),
          F("filler_phone", "填报人联系电话", "text", span=2)],
@@ -435,7 +435,7 @@ def attachment2_2_2020() -> Form:
     rows += [
         [T("绩效自评综合得分", span=4), F("score_total", "绩效自评综合得分", "score",
                                         formula="={附件3-2!score_total}", span=4)],
-        [T("评价等次", span=4), F("grade", "评价等次", "text", formula="=PE_GRADE(score_total)", span=4)],
+        [T("评价等次", span=4), F("grade", "评价等次", "choice", choices=GRADES, formula="=PE_GRADE(score_total)", span=4)],
         *_reviewers(3),
         [T("五、评价报告综述（文字部分）", span=W, style="head")],
         [F("summary", "评价报告综述", "text", span=W)],
