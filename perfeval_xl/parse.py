@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as _dt
 import re
 import unicodedata
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Literal
 
 from pydantic import BaseModel
@@ -96,6 +96,7 @@ def parse_value(raw: object) -> Value:
             rest = rest[len(verb):]
             comparator2, rest = _split_comparator(rest)
             comparator = comparator or comparator2
+    rest = re.sub(r"(?<=\d),(?=\d{3}(?!\d))", "", rest)  # 1,323.28万元
     if m := _DATE.match(rest):
         month, day = int(m.group(2)), int(m.group(3))
         try:
@@ -125,14 +126,6 @@ def parse_number(raw: object, what: str = "数值") -> Decimal:
     if value.number is None or value.kind == "date":
         raise ParseError(f"{what}“{raw}”无法识别为数值")
     return value.number
-
-
-def to_decimal(raw: object) -> Decimal | None:
-    """Best effort: a Decimal for numbers and numeric text, None otherwise."""
-    try:
-        return parse_number(raw)
-    except (ParseError, InvalidOperation):
-        return None
 
 
 def pct(fraction: Decimal | float) -> str:

@@ -26,6 +26,7 @@ CASES = [
     ("90%以上", ">=", "0.9", "%", "percent"),
     ("=0", "=", "0", "", "number"),
     ("2023年12月31日", None, "365", "日期", "date"),
+    ("1,323.28万元", None, "1323.28", "万元", "number"),  # thousands separators
     (0.9, None, "0.9", "", "number"),                    # an Excel percent cell
     (35, None, "35", "", "number"),
 ]
