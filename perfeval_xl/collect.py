@@ -19,7 +19,7 @@ import pandas as pd
 import python_calamine
 from pydantic import BaseModel
 
-from .assess import Assessment, Finding, assess
+from .assess import Assessment, assess
 from .book import BookError, OpenpyxlBook, ValuesBook, split_ref
 from .export import HASH_PROP, canonical_hash
 from .forms import template_sets

@@ -3,7 +3,6 @@ import filecmp
 import inspect
 import json
 import re
-import shutil
 import subprocess
 import zipfile
 from pathlib import Path

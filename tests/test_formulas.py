@@ -1,7 +1,6 @@
 """Every formula in every template evaluates, with PE_* bound to Python, to what the engine says."""
 from decimal import Decimal
 
-import openpyxl
 import pytest
 
 from perfeval_xl import rules

@@ -1,7 +1,6 @@
 """Templates: generated from layouts, up to date, styled, named, and opened by LibreOffice."""
 import filecmp
 import subprocess
-from pathlib import Path
 
 import openpyxl
 import pytest
