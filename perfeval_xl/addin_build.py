@@ -23,7 +23,7 @@ from unittest import mock
 
 import xlwings
 
-from .files import atomic_write
+from .files import atomic_write, rewrite_zip
 
 ROOT = Path(__file__).resolve().parent.parent
 MACROS = ROOT / "xlmacros"
@@ -145,24 +145,16 @@ def add_modules(path: Path, sources: list[Path]) -> None:
 
 def _add_ribbon(path: Path, ribbon_xml: bytes) -> None:
     """Plain zip editing: customUI/customUI14.xml and its relationship; the VBA stays intact."""
-    with zipfile.ZipFile(path) as src:
-        entries = [(i, src.read(i)) for i in src.infolist()]
+    def add(entries: dict[str, bytes]) -> dict[str, bytes]:
+        rels = entries["_rels/.rels"]
+        if RIBBON_REL.encode() not in rels:
+            entries["_rels/.rels"] = rels.replace(b"</Relationships>", (
+                f'<Relationship Id="rIdPerfevalUI" Type="{RIBBON_REL}" '
+                f'Target="customUI/customUI14.xml"/></Relationships>').encode())
+        entries["customUI/customUI14.xml"] = ribbon_xml
+        return entries
 
-    def write(tmp: Path) -> None:
-        with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as dst:
-            for info, data in entries:
-                if info.filename == "_rels/.rels" and RIBBON_REL.encode() not in data:
-                    data = data.replace(b"</Relationships>", (
-                        f'<Relationship Id="rIdPerfevalUI" Type="{RIBBON_REL}" '
-                        f'Target="customUI/customUI14.xml"/></Relationships>').encode())
-                out = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
-                out.compress_type, out.external_attr = zipfile.ZIP_DEFLATED, 0o644 << 16
-                dst.writestr(out, data)
-            ui = zipfile.ZipInfo("customUI/customUI14.xml", date_time=(1980, 1, 1, 0, 0, 0))
-            ui.compress_type, ui.external_attr = zipfile.ZIP_DEFLATED, 0o644 << 16
-            dst.writestr(ui, ribbon_xml)
-
-    atomic_write(path, write)
+    rewrite_zip(path, add)
 
 
 MACRO_MAIN = "application/vnd.ms-excel.sheet.macroEnabled.main+xml"

@@ -350,13 +350,13 @@ def assess(book: Book) -> Assessment:
     tset = identify(book)
     out: list[Finding] = []
     results = []
-    for sheet, form in forms_in(book, tset):
+    sheets = forms_in(book, tset)
+    for sheet, form in sheets:
         result = assess_form(book, sheet, form, out)
         if result is not None:
             results.append(result)
     check_same(book, tset, out)
-    unit = next((str(book.get(s, "unit_name")) for s, _ in forms_in(book, tset)
-                 if not blank(book.get(s, "unit_name"))), "")
+    unit = next((str(book.get(s, "unit_name")) for s, _ in sheets if not blank(book.get(s, "unit_name"))), "")
     main = next((r for r in results if r.sheet == tset.main), None)
     return Assessment(template=tset.id, year=tset.year, label=tset.label, unit=unit, main=main,
                       forms=results, findings=out)

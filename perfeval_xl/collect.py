@@ -7,6 +7,7 @@ The roll-up itself is a pandas DataFrame, so the bureau can load it into its own
 """
 from __future__ import annotations
 
+import html
 import re
 import sys
 import zipfile
@@ -48,11 +49,6 @@ _CUSTOM_PROP = re.compile(r'<property [^>]*name="([^"]+)"[^>]*>\s*<vt:\w+>([^<]*
 _DEFINED = re.compile(r'<definedName ([^>]*)>([^<]*)</definedName>')
 
 
-def _xml_unescape(text: str) -> str:
-    return (text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"')
-            .replace("&apos;", "'").replace("&amp;", "&"))
-
-
 def _inspect_package(path: Path) -> tuple[zipfile.ZipFile | None, str | None]:
     """Open the zip, or say in Chinese why this is not a readable exported workbook."""
     head = path.open("rb").read(8)
@@ -82,7 +78,7 @@ def _stamp(z: zipfile.ZipFile) -> dict[str, str]:
         xml = z.read("docProps/custom.xml").decode("utf-8")
     except KeyError:
         return {}
-    return {name: _xml_unescape(value) for name, value in _CUSTOM_PROP.findall(xml)}
+    return {name: html.unescape(value) for name, value in _CUSTOM_PROP.findall(xml)}
 
 
 def _defined_names(z: zipfile.ZipFile, sheets: list[str]) -> dict[str, dict[str, str]]:
@@ -94,7 +90,7 @@ def _defined_names(z: zipfile.ZipFile, sheets: list[str]) -> dict[str, dict[str,
         if not m or "!" not in ref:
             continue
         try:
-            sheet, coord = split_ref(_xml_unescape(ref))
+            sheet, coord = split_ref(html.unescape(ref))
         except BookError:
             continue
         if local is None or sheets[int(local.group(1))] == sheet:

@@ -7,7 +7,7 @@ from pathlib import Path
 import yaml
 
 from .book import OpenpyxlBook
-from .files import atomic_save, stable_zip
+from .files import save_reproducible
 from .forms import template_sets
 from .template import build_workbook
 
@@ -25,6 +25,4 @@ def build_example(name: str = "2023-yueyang") -> OpenpyxlBook:
 
 
 def write_example(out_dir: Path) -> Path:
-    path = atomic_save(build_example().wb, Path(out_dir) / EXAMPLE_FILENAME)
-    stable_zip(path)
-    return path
+    return save_reproducible(build_example().wb, Path(out_dir) / EXAMPLE_FILENAME)

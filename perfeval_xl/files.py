@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import os
+import re
 import tempfile
+import zipfile
 from pathlib import Path
 from typing import Callable
 
@@ -33,25 +35,32 @@ def atomic_save(wb, path: Path) -> Path:
     return atomic_write(path, lambda tmp: wb.save(tmp))
 
 
-def stable_zip(path: Path) -> None:
-    """Rewrite a saved .xlsx so the same content gives the same bytes: fixed entry times and a
-    fixed modification date. Committed artefacts (templates, example, add-in) use this so a test
-    can tell whether they are up to date with their sources."""
-    import re
-    import zipfile
-
+def rewrite_zip(path: Path, edit: Callable[[dict[str, bytes]], dict[str, bytes]]) -> Path:
+    """Rewrite a zip package through ``edit`` (entry name → bytes, in order), atomically, with
+    fixed entry times and modes, so the same content always gives the same bytes."""
     path = Path(path)
     with zipfile.ZipFile(path) as src:
-        entries = [(info.filename, src.read(info)) for info in src.infolist()]
+        entries = edit({info.filename: src.read(info) for info in src.infolist()})
 
     def write(tmp: Path) -> None:
         with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as dst:
-            for name, data in entries:
-                if name == "docProps/core.xml":
-                    data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>2024-01-01T00:00:00Z", data)
+            for name, data in entries.items():
                 info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
                 info.compress_type = zipfile.ZIP_DEFLATED
                 info.external_attr = 0o644 << 16
                 dst.writestr(info, data)
 
-    atomic_write(path, write)
+    return atomic_write(path, write)
+
+
+def save_reproducible(wb, path: Path) -> Path:
+    """Save an openpyxl workbook so that a rebuild from the same sources gives the same bytes:
+    committed artefacts (templates, example) use this so a test can tell whether they are stale."""
+    def fixed_date(entries: dict[str, bytes]) -> dict[str, bytes]:
+        if "docProps/core.xml" in entries:
+            entries["docProps/core.xml"] = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*",
+                                                  rb"\g<1>2024-01-01T00:00:00Z", entries["docProps/core.xml"])
+        return entries
+
+    atomic_save(wb, path)
+    return rewrite_zip(path, fixed_date)

@@ -21,7 +21,7 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from . import __version__
-from .files import atomic_save, stable_zip
+from .files import save_reproducible
 from .layout import F, Form, T, TemplateSet
 
 TEMPLATE_PROP = "perfeval.template"
@@ -186,7 +186,6 @@ def build_templates(out_dir: Path) -> list[Path]:
     paths = []
     for tset in template_sets().values():
         path = out_dir / tset.filename
-        atomic_save(build_workbook(tset), path)
-        stable_zip(path)
+        save_reproducible(build_workbook(tset), path)
         paths.append(path)
     return paths
