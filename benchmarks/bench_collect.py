@@ -16,8 +16,8 @@ from pathlib import Path
 import openpyxl
 
 from perfeval_xl.book import OpenpyxlBook
-from perfeval_xl.collect import collect
-from perfeval_xl.export import export
+from perfeval_xl.bureau.collect import collect
+from perfeval_xl.bureau.export import export
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = next((ROOT / "examples").glob("*.xlsx"))

@@ -11,9 +11,9 @@ import timeit
 from pathlib import Path
 
 from perfeval_xl import scheme, udfs
-from perfeval_xl.assess import assess
+from perfeval_xl.checks.assess import assess
 from perfeval_xl.book import OpenpyxlBook
-from perfeval_xl.export import export
+from perfeval_xl.bureau.export import export
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = next((ROOT / "examples").glob("*.xlsx"))

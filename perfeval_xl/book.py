@@ -14,8 +14,8 @@ import openpyxl
 from openpyxl.utils import column_index_from_string, quote_sheetname, range_boundaries
 from openpyxl.utils.cell import coordinate_from_string
 
-from .formula import Evaluator, FormulaError
-from .template import TEMPLATE_PROP
+from perfeval_xl.formula import Evaluator, FormulaError
+from perfeval_xl.forms.template import TEMPLATE_PROP
 
 
 class BookError(Exception):

@@ -8,10 +8,10 @@ import sys
 
 from pathlib import Path
 
-from . import scheme
-from .book import BookError
-from .parse import ParseError
-from .rules import ScoreError
+from perfeval_xl.engine import scheme
+from perfeval_xl.book import BookError
+from perfeval_xl.engine.parse import ParseError
+from perfeval_xl.engine.rules import ScoreError
 
 
 def cmd_schemes(args) -> int:
@@ -24,7 +24,7 @@ def cmd_schemes(args) -> int:
 
 
 def cmd_indicator(args) -> int:
-    from .udfs import indicator_score
+    from perfeval_xl.excel.udfs import indicator_score
 
     print(indicator_score(args.name, args.value, args.scheme, args.weight))
     return 0
@@ -32,8 +32,8 @@ def cmd_indicator(args) -> int:
 
 def cmd_assess(args) -> int:
     """score and validate run the same assessment; score leads with the total and grade."""
-    from .report import as_json, as_text
-    from .scoring import assess_file, write_scored_copy
+    from perfeval_xl.checks.findings import as_json, as_text
+    from perfeval_xl.scoring import assess_file, write_scored_copy
 
     book, a = assess_file(Path(args.file))
     if args.output:
@@ -50,8 +50,8 @@ def cmd_assess(args) -> int:
 
 
 def cmd_templates(args) -> int:
-    from .example import write_example
-    from .template import build_templates
+    from perfeval_xl.forms.example import write_example
+    from perfeval_xl.forms.template import build_templates
 
     out = Path(args.out)
     for path in [*build_templates(out / "templates"), write_example(out / "examples")]:
@@ -60,9 +60,9 @@ def cmd_templates(args) -> int:
 
 
 def cmd_new_project(args) -> int:
-    from .book import OpenpyxlBook
-    from .files import atomic_save
-    from .scoring import add_project_sheet
+    from perfeval_xl.book import OpenpyxlBook
+    from perfeval_xl.files import atomic_save
+    from perfeval_xl.scoring import add_project_sheet
 
     book = OpenpyxlBook.open(Path(args.file))
     sheet = add_project_sheet(book)
@@ -73,7 +73,7 @@ def cmd_new_project(args) -> int:
 
 
 def cmd_export(args) -> int:
-    from .export import ExportRefused, export
+    from perfeval_xl.bureau.export import ExportRefused, export
 
     try:
         r = export(Path(args.file), Path(args.output) if args.output else None, force=args.force,
@@ -97,7 +97,7 @@ def cmd_export(args) -> int:
 
 
 def cmd_verify(args) -> int:
-    from .export import verify
+    from perfeval_xl.bureau.export import verify
 
     v = verify(Path(args.file))
     if args.json:
@@ -114,7 +114,7 @@ def cmd_verify(args) -> int:
 
 
 def _print_collection(args, col) -> int:
-    from .collect import WEIGHTING_TEXT, as_json, write_summary
+    from perfeval_xl.bureau.collect import WEIGHTING_TEXT, as_json, write_summary
 
     if args.output:
         write_summary(col, Path(args.output))
@@ -136,15 +136,15 @@ def _print_collection(args, col) -> int:
 
 
 def cmd_collect(args) -> int:
-    from .collect import collect
+    from perfeval_xl.bureau.collect import collect
 
     col = collect([Path(p) for p in args.inputs], weighting=args.weights, workers=args.workers)
     return _print_collection(args, col)
 
 
 def cmd_rollup(args) -> int:
-    from .book import OpenpyxlBook
-    from .collect import rollup_book
+    from perfeval_xl.book import OpenpyxlBook
+    from perfeval_xl.bureau.collect import rollup_book
 
     col = rollup_book(OpenpyxlBook.open(Path(args.file)))
     col.weighting = args.weights
@@ -152,7 +152,7 @@ def cmd_rollup(args) -> int:
 
 
 def cmd_build_addin(args) -> int:
-    from .addin_build import build
+    from perfeval_xl.excel.addin_build import build
 
     for path in build(Path(args.out)):
         print(f"已生成：{path}")
@@ -160,7 +160,7 @@ def cmd_build_addin(args) -> int:
 
 
 def cmd_addin(args) -> int:
-    from .addin_build import install, uninstall
+    from perfeval_xl.excel.addin_build import install, uninstall
 
     if args.action == "install":
         for path in install(args.profile, args.interpreter):

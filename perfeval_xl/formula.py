@@ -11,7 +11,7 @@ import re
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Callable
 
-from . import udfs
+from perfeval_xl.excel import udfs
 
 _TOKEN = re.compile(r"""
     (?P<ws>\s+)

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .assess import Assessment, assess
-from .book import BookError, OpenpyxlBook
-from .files import atomic_save
-from .report import write_result_sheet
+from perfeval_xl.checks.assess import Assessment, assess
+from perfeval_xl.book import BookError, OpenpyxlBook
+from perfeval_xl.files import atomic_save
+from perfeval_xl.checks.findings import write_result_sheet
 
 
 def assess_file(path: Path) -> tuple[OpenpyxlBook, Assessment]:
@@ -24,8 +24,8 @@ def write_scored_copy(book: OpenpyxlBook, a: Assessment, out: Path) -> Path:
 
 def add_project_sheet(book: OpenpyxlBook) -> str:
     """Add another 附件3 (项目支出绩效自评表) after the last one."""
-    from .forms import next_project_form
-    from .template import addresses, write_form
+    from perfeval_xl.forms.sets import next_project_form
+    from perfeval_xl.forms.template import addresses, write_form
 
     form = next_project_form(book.sheets())
     wb = book.wb

@@ -9,8 +9,8 @@ import openpyxl
 import pytest
 
 from perfeval_xl.book import OpenpyxlBook
-from perfeval_xl.collect import collect, read_exported, rollup_book
-from perfeval_xl.export import export
+from perfeval_xl.bureau.collect import collect, read_exported, rollup_book
+from perfeval_xl.bureau.export import export
 
 from .conftest import EXAMPLE
 
@@ -116,7 +116,7 @@ def test_text_stays_text(tmp_path):
     path = make_unit(tmp_path, "公式单位", 1323.28, {}, unit_name="=1+1")
     col = collect([path], workers=1)
     out = tmp_path / "s.xlsx"
-    from perfeval_xl.collect import write_summary
+    from perfeval_xl.bureau.collect import write_summary
 
     write_summary(col, out)
     ws = openpyxl.load_workbook(out)["汇总"]

@@ -7,7 +7,7 @@ import openpyxl
 import pytest
 
 from perfeval_xl.book import OpenpyxlBook
-from perfeval_xl.export import ExportRefused, export, verify
+from perfeval_xl.bureau.export import ExportRefused, export, verify
 from perfeval_xl.office import convert
 
 from .conftest import EXAMPLE

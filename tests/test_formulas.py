@@ -3,12 +3,12 @@ from decimal import Decimal
 
 import pytest
 
-from perfeval_xl import rules
-from perfeval_xl.assess import assess
+from perfeval_xl.engine import rules
+from perfeval_xl.checks.assess import assess
 from perfeval_xl.book import OpenpyxlBook
-from perfeval_xl.forms import template_sets
-from perfeval_xl.scheme import load
-from perfeval_xl.template import build_workbook
+from perfeval_xl.forms.sets import template_sets
+from perfeval_xl.engine.scheme import load
+from perfeval_xl.forms.template import build_workbook
 
 from .conftest import EXAMPLE, TEMPLATES
 from .test_worked_examples import EXAMPLES

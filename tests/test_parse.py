@@ -2,7 +2,7 @@ from decimal import Decimal as D
 
 import pytest
 
-from perfeval_xl.parse import ParseError, parse_number, parse_value
+from perfeval_xl.engine.parse import ParseError, parse_number, parse_value
 
 # Every target / actual string written in the seeds' indicator tables, and the issue's examples.
 CASES = [

@@ -5,8 +5,9 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from perfeval_xl import rules, scheme, udfs
-from perfeval_xl.rules import ScoreError
+from perfeval_xl.engine import rules, scheme
+from perfeval_xl.excel import udfs
+from perfeval_xl.engine.rules import ScoreError
 
 anything = st.one_of(
     st.none(), st.booleans(), st.integers(-10**6, 10**6),

@@ -4,9 +4,9 @@ import hashlib
 import openpyxl
 import pytest
 
-from perfeval_xl.export import export, verify
-from perfeval_xl.report import RESULT_SHEET
-from perfeval_xl.ribbon import ExcelUI, XlwingsBook, on_button
+from perfeval_xl.bureau.export import export, verify
+from perfeval_xl.checks.findings import RESULT_SHEET
+from perfeval_xl.excel.ribbon import ExcelUI, XlwingsBook, on_button
 
 from .fake_xlwings import FakeApp
 
@@ -129,7 +129,7 @@ def test_help_and_unknown_buttons(excel):
 
 def test_a_failure_becomes_a_message(excel, monkeypatch):
     app, book = excel
-    import perfeval_xl.ribbon as ribbon
+    import perfeval_xl.excel.ribbon as ribbon
 
     monkeypatch.setitem(ribbon.HANDLERS, "score", lambda b, ui: 1 / 0)
     press(app, book, "score")

@@ -5,10 +5,10 @@ import subprocess
 import openpyxl
 import pytest
 
-from perfeval_xl.example import write_example
-from perfeval_xl.forms import template_sets
+from perfeval_xl.forms.example import write_example
+from perfeval_xl.forms.sets import template_sets
 from perfeval_xl.office import convert
-from perfeval_xl.template import COMPUTED_FILL, INPUT_FILL, build_templates
+from perfeval_xl.forms.template import COMPUTED_FILL, INPUT_FILL, build_templates
 
 from .conftest import EXAMPLE, ROOT, TEMPLATES
 
@@ -50,7 +50,7 @@ def test_every_field_is_a_named_styled_cell(tset):
 
 
 def test_score_sheets_print_every_standard_verbatim():
-    from perfeval_xl.scheme import load
+    from perfeval_xl.engine.scheme import load
 
     wb = openpyxl.load_workbook(ROOT / "templates" / "2020_部门整体支出绩效评价自评报告.xlsx")
     texts = "\n".join(str(c.value) for row in wb["附件3-1"].iter_rows() for c in row if c.value)

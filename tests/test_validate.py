@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from perfeval_xl.assess import assess, forms_in, identify
+from perfeval_xl.checks.assess import assess, forms_in, identify
 from perfeval_xl.book import OpenpyxlBook
 
 from .conftest import EXAMPLE

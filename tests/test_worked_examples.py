@@ -3,8 +3,8 @@ from decimal import Decimal
 
 import pytest
 
-from perfeval_xl import scheme
-from perfeval_xl.rules import ScoreError
+from perfeval_xl.engine import scheme
+from perfeval_xl.engine.rules import ScoreError
 
 D = Decimal
 

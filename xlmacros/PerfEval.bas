@@ -1,13 +1,13 @@
 Attribute VB_Name = "PerfEval"
-' perfeval-xl ribbon callbacks. All logic is Python (perfeval_xl.ribbon); this module only
+' perfeval-xl ribbon callbacks. All logic is Python (perfeval_xl.excel.ribbon); this module only
 ' forwards the button id. VBA source is stored in code page 1252, so the few Chinese texts the
 ' settings dialog shows are written as Unicode code points and decoded by PE_Text
-' (module PerfEvalText); perfeval_xl/addin_build.py checks each against its Chinese text.
+' (module PerfEvalText); perfeval_xl/excel/addin_build.py checks each against its Chinese text.
 Option Explicit
 
 ' Every button of the ribbon tab except Settings: hand the button id to Python.
 Public Sub PE_OnAction(control As IRibbonControl)
-    RunPython "import perfeval_xl.ribbon as r; r.on_button('" & control.ID & "')"
+    RunPython "import perfeval_xl.excel.ribbon as r; r.on_button('" & control.ID & "')"
 End Sub
 
 ' Settings: ask for the Python interpreter and store it where the xlwings module reads it

@@ -12,9 +12,11 @@ from decimal import Decimal
 
 import xlwings as xw
 
-from . import rules, scheme
-from .parse import ParseError, parse_number
-from .rules import ScoreError
+from perfeval_xl.engine import rules
+
+from perfeval_xl.engine import scheme
+from perfeval_xl.engine.parse import ParseError, parse_number
+from perfeval_xl.engine.rules import ScoreError
 
 ERROR_PREFIX = "错误："
 

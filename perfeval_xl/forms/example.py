@@ -6,10 +6,10 @@ from pathlib import Path
 
 import yaml
 
-from .book import OpenpyxlBook
-from .files import save_reproducible
-from .forms import template_sets
-from .template import build_workbook
+from perfeval_xl.book import OpenpyxlBook
+from perfeval_xl.files import save_reproducible
+from perfeval_xl.forms.sets import template_sets
+from perfeval_xl.forms.template import build_workbook
 
 EXAMPLE_DIR = resources.files(__package__) / "examples"
 EXAMPLE_FILENAME = "2023_岳阳市公共租赁房屋运营服务中心_部门整体支出绩效自评.xlsx"

@@ -15,8 +15,8 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
-from .parse import normalize, quote
-from .rules import DEFAULT_GRADES, Grade, Qualitative, Quantitative, Rule, ScoreError, score
+from perfeval_xl.engine.parse import normalize, quote
+from perfeval_xl.engine.rules import DEFAULT_GRADES, Grade, Qualitative, Quantitative, Rule, ScoreError, score
 
 
 class Indicator(BaseModel):

@@ -13,7 +13,7 @@ from typing import Annotated, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .parse import MONEY_SCALE, ParseError, Value, normalize, parse_number, parse_value, pct
+from perfeval_xl.engine.parse import MONEY_SCALE, ParseError, Value, normalize, parse_number, parse_value, pct
 
 CENT = Decimal("0.01")
 ZERO = Decimal(0)

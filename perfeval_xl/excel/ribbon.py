@@ -13,10 +13,10 @@ import tempfile
 from pathlib import Path
 from typing import Callable
 
-from .assess import Assessment, assess
-from .book import BookError
-from .report import HEADER, RESULT_SHEET, SEVERITY, as_text, summary_lines
-from .template import TEMPLATE_PROP
+from perfeval_xl.checks.assess import Assessment, assess
+from perfeval_xl.book import BookError
+from perfeval_xl.checks.findings import HEADER, RESULT_SHEET, SEVERITY, as_text, summary_lines
+from perfeval_xl.forms.template import TEMPLATE_PROP
 
 HANDLERS: dict[str, Callable] = {}
 TITLE = "绩效自评"
@@ -176,7 +176,7 @@ def validate(book, ui) -> Assessment:
 
 @handler("export")
 def export_locked(book, ui) -> Path | None:
-    from .export import ExportRefused, export
+    from perfeval_xl.bureau.export import ExportRefused, export
 
     if not book.fullname or not Path(book.fullname).exists():
         ui.alert("请先保存工作簿，再锁定导出。")
@@ -200,9 +200,9 @@ def new_project(book, ui) -> str:
     """Build the sheet from its layout in a scratch workbook, then copy it in (names come along)."""
     from openpyxl import Workbook
 
-    from .files import atomic_save
-    from .forms import next_project_form
-    from .template import addresses, write_form
+    from perfeval_xl.files import atomic_save
+    from perfeval_xl.forms.sets import next_project_form
+    from perfeval_xl.forms.template import addresses, write_form
 
     form = next_project_form([s.name for s in book.sheets])
     wb = Workbook()
@@ -224,9 +224,9 @@ def new_project(book, ui) -> str:
 @handler("open_template")
 def open_template(book, ui) -> Path:
     """A fresh copy of the 2023 template beside the current workbook (the template stays clean)."""
-    from .forms import template_sets
-    from .template import build_workbook
-    from .files import atomic_save
+    from perfeval_xl.forms.sets import template_sets
+    from perfeval_xl.forms.template import build_workbook
+    from perfeval_xl.files import atomic_save
 
     tset = template_sets()["2023"]
     folder = Path(book.fullname).parent if book.fullname and Path(book.fullname).exists() else Path.home()
@@ -242,7 +242,7 @@ def open_template(book, ui) -> Path:
 
 @handler("collect")
 def collect_folder(book, ui) -> Path | None:
-    from .collect import collect, write_summary
+    from perfeval_xl.bureau.collect import collect, write_summary
 
     folder = ui.pick_folder()
     if folder is None:

@@ -5,8 +5,8 @@ Sheets mirror the seed forms: same headings, same order, same merged cells. Our 
 """
 from __future__ import annotations
 
-from .layout import F, Form, IndicatorRows, SumCheck, T, TemplateSet
-from .scheme import load as load_scheme
+from perfeval_xl.forms.layout import F, Form, IndicatorRows, SumCheck, T, TemplateSet
+from perfeval_xl.engine.scheme import load as load_scheme
 
 YEAR = 2023  # the 2023 set's report year; the previous year's 决算 is YEAR - 1
 

@@ -19,11 +19,11 @@ from openpyxl.styles import Protection
 from openpyxl.workbook.protection import WorkbookProtection
 from pydantic import BaseModel
 
-from . import __version__
-from .assess import Assessment, assess
-from .book import BookError, OpenpyxlBook
-from .files import atomic_save
-from .report import write_result_sheet
+from perfeval_xl import __version__
+from perfeval_xl.checks.assess import Assessment, assess
+from perfeval_xl.book import BookError, OpenpyxlBook
+from perfeval_xl.files import atomic_save
+from perfeval_xl.checks.findings import write_result_sheet
 
 DEFAULT_PASSWORD = "perfeval"  # documented in the README; change with --password
 STAMP_PREFIX = "perfeval."
@@ -164,7 +164,7 @@ def export(src: Path, out: Path | None = None, *, force: bool = False, reason: s
     atomic_save(wb, out)
     pdf_path = None
     if pdf:
-        from .office import OfficeMissing, convert
+        from perfeval_xl.office import OfficeMissing, convert
 
         try:
             pdf_path = convert(out, "pdf", out.parent)

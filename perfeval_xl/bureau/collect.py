@@ -20,10 +20,10 @@ import pandas as pd
 import python_calamine
 from pydantic import BaseModel
 
-from .assess import Assessment, assess
-from .book import BookError, OpenpyxlBook, ValuesBook, split_ref
-from .export import HASH_PROP, canonical_hash
-from .forms import template_sets
+from perfeval_xl.checks.assess import Assessment, assess
+from perfeval_xl.book import BookError, OpenpyxlBook, ValuesBook, split_ref
+from perfeval_xl.bureau.export import HASH_PROP, canonical_hash
+from perfeval_xl.forms.sets import template_sets
 
 Weighting = Literal["equal", "budget"]
 WEIGHTING_TEXT = {"equal": "部门平均按各单位等权平均计算", "budget": "部门平均按各单位全年预算数加权计算"}
@@ -260,7 +260,7 @@ def write_summary(col: Collection, out: Path) -> Path:
     Every text from a file is written with write_string: "=..." in a unit name stays text."""
     import xlsxwriter
 
-    from .files import atomic_write
+    from perfeval_xl.files import atomic_write
 
     df = col.table()
     avg = col.average(df) if not df.empty else {}

@@ -20,9 +20,9 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from . import __version__
-from .files import save_reproducible
-from .layout import F, Form, T, TemplateSet
+from perfeval_xl import __version__
+from perfeval_xl.files import save_reproducible
+from perfeval_xl.forms.layout import F, Form, T, TemplateSet
 
 TEMPLATE_PROP = "perfeval.template"
 VERSION_PROP = "perfeval.version"
@@ -180,7 +180,7 @@ def build_workbook(tset: TemplateSet) -> Workbook:
 
 
 def build_templates(out_dir: Path) -> list[Path]:
-    from .forms import template_sets
+    from perfeval_xl.forms.sets import template_sets
 
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = []

@@ -2,7 +2,7 @@
 
 Sources live in xlmacros/: our VBA (ASCII, since VBA is stored in code page 1252), the ribbon
 XML (UTF-8, where the Chinese labels are), and three generated modules: the UDF wrappers made by
-xlwings' own generator from perfeval_xl/udfs.py, and the xlwings add-in module and Dictionary
+xlwings' own generator from perfeval_xl/excel/udfs.py, and the xlwings add-in module and Dictionary
 class copied from the pinned xlwings wheel (the VBA must match the Python package exactly).
 pyOpenVBA writes them into an Office-made empty .xlam; the ribbon is added by zip editing.
 """
@@ -23,14 +23,14 @@ from unittest import mock
 
 import xlwings
 
-from .files import atomic_write, rewrite_zip
+from perfeval_xl.files import atomic_write, rewrite_zip
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 MACROS = ROOT / "xlmacros"
 ADDIN_NAME = "绩效自评.xlam"
 STANDALONE_NAME = "绩效自评_示例（含宏）.xlsm"
 PROJECT_NAME = "perfeval"  # xlwings config: %USERPROFILE%\.perfeval\perfeval.conf
-UDF_MODULE = "perfeval_xl.udfs"
+UDF_MODULE = "perfeval_xl.excel.udfs"
 UDF_VBA = "PerfEvalUDFs.bas"
 XLWINGS_VBA = "xlwings.bas"
 DICTIONARY_CLS = "Dictionary.cls"
@@ -177,7 +177,7 @@ def build_addin(out_dir: Path = ROOT / "workbook", macros: Path = MACROS) -> lis
     add-ins."""
     from pyopenvba._templates import EMPTY_XLAM_BYTES
 
-    from .example import EXAMPLE_FILENAME
+    from perfeval_xl.forms.example import EXAMPLE_FILENAME
 
     out_dir.mkdir(parents=True, exist_ok=True)
     ribbon = (macros / RIBBON).read_bytes()

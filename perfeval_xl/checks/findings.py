@@ -7,8 +7,8 @@ import json
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import quote_sheetname
 
-from .assess import Assessment
-from .parse import pct
+from perfeval_xl.checks.assess import Assessment
+from perfeval_xl.engine.parse import pct
 
 RESULT_SHEET = "校验结果"
 SEVERITY = {"error": "错误", "warning": "提示"}

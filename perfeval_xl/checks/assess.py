@@ -11,12 +11,12 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from . import forms as forms_mod
-from .book import Book, BookError
-from .layout import Form, IndicatorRows, SumCheck, TemplateSet
-from .parse import ParseError, normalize, parse_number, parse_value, pct, quote
-from .rules import ScoreError, execution_score, grade, score
-from .scheme import Scheme, load as load_scheme
+from perfeval_xl.forms import sets as forms_mod
+from perfeval_xl.book import Book, BookError
+from perfeval_xl.forms.layout import Form, IndicatorRows, SumCheck, TemplateSet
+from perfeval_xl.engine.parse import ParseError, normalize, parse_number, parse_value, pct, quote
+from perfeval_xl.engine.rules import ScoreError, execution_score, grade, score
+from perfeval_xl.engine.scheme import Scheme, load as load_scheme
 
 NUMERIC = ("number", "money", "percent", "int", "score")
 TOLERANCE = Decimal("0.005")
