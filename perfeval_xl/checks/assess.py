@@ -13,6 +13,7 @@ from pydantic import BaseModel
 
 from perfeval_xl.forms import sets as forms_mod
 from perfeval_xl.book import Book, BookError
+from perfeval_xl.checks.catalogue import title
 from perfeval_xl.forms.layout import Form, IndicatorRows, SumCheck, TemplateSet
 from perfeval_xl.engine.parse import ParseError, normalize, parse_number, parse_value, pct, quote
 from perfeval_xl.engine.rules import ScoreError, execution_score, grade, score
@@ -31,6 +32,11 @@ class Finding(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.sheet}!{self.cell}：{self.message}"
+
+    @property
+    def title(self) -> str:
+        """The Chinese name of the kind of problem (checks/catalogue.py)."""
+        return title(self.code)
 
 
 class FormResult(BaseModel):

@@ -12,7 +12,7 @@ from perfeval_xl.engine.parse import pct
 
 RESULT_SHEET = "校验结果"
 SEVERITY = {"error": "错误", "warning": "提示"}
-HEADER = ["严重程度", "工作表", "单元格", "代码", "说明"]
+HEADER = ["严重程度", "工作表", "单元格", "问题", "说明", "代码"]
 
 
 def summary_lines(a: Assessment) -> list[str]:
@@ -59,7 +59,7 @@ def write_result_sheet(wb, a: Assessment, stamp: str = "") -> None:
         cell.font = Font(name="宋体", bold=True)
         cell.fill = PatternFill("solid", fgColor="DDEBF7")
     for f in a.findings:
-        ws.append([SEVERITY[f.severity], f.sheet, f.cell, f.code, f.message])
+        ws.append([SEVERITY[f.severity], f.sheet, f.cell, f.title, f.message, f.code])
         link = ws.cell(ws.max_row, 3)
         if f.sheet in wb.sheetnames:
             link.hyperlink = f"#{quote_sheetname(f.sheet)}!{f.cell}"
@@ -68,7 +68,7 @@ def write_result_sheet(wb, a: Assessment, stamp: str = "") -> None:
             ws.cell(ws.max_row, 1).font = Font(color="C00000", bold=True)
     if not a.findings:
         ws.append(["", "", "", "", "未发现问题"])
-    for col, width in zip("ABCDE", (10, 12, 10, 26, 90)):
+    for col, width in zip("ABCDEF", (10, 12, 10, 22, 90, 24)):
         ws.column_dimensions[col].width = width
     for row in ws.iter_rows(min_row=head_row + 1):
         row[4].alignment = Alignment(wrap_text=True, vertical="top")

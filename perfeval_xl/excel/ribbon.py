@@ -89,7 +89,7 @@ class XlwingsBook:
         ws = self.book.sheets.add(RESULT_SHEET, after=self.book.sheets[len(self.book.sheets) - 1])
         rows = [["校验结果"]] + [[line] for line in summary_lines(a)] + [[], HEADER]
         first = len(rows) + 1
-        rows += [[SEVERITY[f.severity], f.sheet, f.cell, f.code, f.message] for f in a.findings]
+        rows += [[SEVERITY[f.severity], f.sheet, f.cell, f.title, f.message, f.code] for f in a.findings]
         width = len(HEADER)
         ws.range("A1").value = [r + [None] * (width - len(r)) for r in rows]
         for i, f in enumerate(a.findings):
