@@ -73,11 +73,19 @@ class OpenpyxlBook:
         return self.wb.sheetnames
 
     def address(self, sheet: str, name: str) -> str | None:
-        ws = self.wb[sheet]
-        dn = ws.defined_names.get(name)
-        if dn is None:
+        """A sheet-scoped name, or a workbook-level one (report_year) that points into ``sheet``."""
+        dn = self.wb[sheet].defined_names.get(name)
+        if dn is not None:
+            return split_ref(dn.attr_text)[1]
+        target = self._book_name(name)
+        return target[1] if target and target[0] == sheet else None
+
+    def _book_name(self, name: str) -> tuple[str, str] | None:
+        dn = self.wb.defined_names.get(name)
+        try:
+            return split_ref(dn.attr_text) if dn is not None and dn.attr_text else None
+        except BookError:
             return None
-        return split_ref(dn.attr_text)[1]
 
     def raw(self, sheet: str, name: str) -> object:
         """The cell's content as stored: a value, or formula text starting with '='."""
@@ -122,9 +130,12 @@ class OpenpyxlBook:
     def _resolve(self, sheet: str, kind: str, text: str):
         if kind == "name":
             coord = self.address(sheet, text)
-            if coord is None:
+            if coord is not None:
+                return self.cell_value(sheet, coord)
+            target = self._book_name(text)
+            if target is None:
                 raise FormulaError("#NAME?")
-            return self.cell_value(sheet, coord)
+            return self.cell_value(*target)
         if "!" in text:
             target_sheet, _, ref = text.rpartition("!")
             sheet = target_sheet.strip("'").replace("''", "'")

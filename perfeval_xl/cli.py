@@ -64,11 +64,14 @@ def cmd_new_project(args) -> int:
     from perfeval_xl.files import atomic_save
     from perfeval_xl.scoring import add_project_sheet
 
-    book = OpenpyxlBook.open(Path(args.file))
-    sheet = add_project_sheet(book)
-    out = Path(args.output or args.file)
+    src = Path(args.file)
+    out = Path(args.output) if args.output else src.with_name(f"{src.stem}_新增项目{src.suffix}")
+    if out.resolve() == src.resolve():
+        raise BookError("输出文件不能与输入文件相同（原文件不会被修改）")
+    book = OpenpyxlBook.open(src)
+    sheets = add_project_sheet(book)
     atomic_save(book.wb, out)
-    print(f"已添加工作表“{sheet}”：{out}")
+    print(f"已添加工作表“{'”“'.join(sheets)}”，写出：{out}（原文件未修改）")
     return 0
 
 
@@ -244,9 +247,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--out", default=str(Path(__file__).resolve().parent.parent),
                    help="输出目录（其下的 templates/ 和 examples/）")
     s.set_defaults(func=cmd_templates)
-    s = sub.add_parser("new-project", help="在工作簿中新增一张附件3项目支出绩效自评表")
+    s = sub.add_parser("new-project", help="新增一个项目的项目支出表（按工作簿的模板：2023 附件3，2020 附件2-2 和 附件3-2），写出新文件")
     s.add_argument("file")
-    s.add_argument("-o", "--output", help="写到另一个文件（默认在原文件上添加）")
+    s.add_argument("-o", "--output", help="输出文件（默认在原文件旁，文件名加“_新增项目”；原文件不变）")
     s.set_defaults(func=cmd_new_project)
     return p
 

@@ -22,16 +22,40 @@ def write_scored_copy(book: OpenpyxlBook, a: Assessment, out: Path) -> Path:
     return atomic_save(book.wb, out)
 
 
-def add_project_sheet(book: OpenpyxlBook) -> str:
-    """Add another 附件3 (项目支出绩效自评表) after the last one."""
-    from perfeval_xl.forms.sets import next_project_form
+def next_project(book) -> list:
+    """The forms of the book's next project (the right 附件 of the book's own set), numbered
+    after the projects it holds: 附件3_2 in a 2023 book, 附件2-2_2 + 附件3-2_2 in a 2020 book."""
+    from perfeval_xl.checks.assess import identify
+
+    tset = identify(book)
+    if tset.project is None:
+        raise BookError("此工作簿的模板没有项目支出表，不能新增项目")
+    sheets = book.sheets()
+    n = 2
+    while any(f.sheet in sheets for f in tset.project(n)):
+        n += 1
+    return tset.project(n)
+
+
+def last_project_sheet(book) -> str:
+    """Where new project sheets go: after the last project sheet (else after the last sheet)."""
+    from perfeval_xl.checks.assess import forms_in, identify, project_keys
+
+    tset = identify(book)
+    keys = project_keys(tset)
+    return ([s for s, f in forms_in(book, tset) if f.key in keys] or book.sheets())[-1]
+
+
+def add_project_sheet(book: OpenpyxlBook) -> list[str]:
+    """Add the next project's sheets after the book's last project sheet."""
     from perfeval_xl.forms.template import addresses, write_form
 
-    form = next_project_form(book.sheets())
+    forms = next_project(book)
     wb = book.wb
-    projects = [i for i, name in enumerate(wb.sheetnames) if name.startswith("附件3_")]
-    write_form(wb, form, {form.sheet: addresses(form)})
-    if projects:
-        wb.move_sheet(form.sheet, offset=projects[-1] + 1 - wb.sheetnames.index(form.sheet))
+    last = wb.sheetnames.index(last_project_sheet(book))
+    book_addresses = {f.sheet: addresses(f) for f in forms}
+    for i, form in enumerate(forms, start=1):
+        write_form(wb, form, book_addresses)
+        wb.move_sheet(form.sheet, offset=last + i - wb.sheetnames.index(form.sheet))
     book.invalidate()
-    return form.sheet
+    return [f.sheet for f in forms]

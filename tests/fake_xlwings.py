@@ -173,6 +173,17 @@ class FakeBook:
     def sheets(self) -> FakeSheets:
         return FakeSheets(self)
 
+    @property
+    def names(self) -> list[FakeName]:
+        """Book.names: workbook-level names read plain ("report_year"), sheet-scoped "Sheet!name"."""
+        out = []
+        for n, dn in self.wb.defined_names.items():
+            sheet, ref = dn.attr_text.split("!")
+            name = FakeName(FakeSheet(self, self.wb[sheet.strip("'")]), n, ref.replace("$", ""))
+            name.name = n
+            out.append(name)
+        return out
+
     def save(self, path=None):
         self.wb.save(path or self.fullname)
 

@@ -129,7 +129,7 @@ def test_rollup_inside_one_workbook(tmp_path):
     from perfeval_xl.scoring import add_project_sheet
 
     book = OpenpyxlBook.open(EXAMPLE)
-    sheet = add_project_sheet(book)
+    [sheet] = add_project_sheet(book)
     values = dict(project_name="公租房维修", fund_total_initial=100, fund_total_full=100, fund_total_spent=90,
                   fund_current_initial=100, fund_current_full=100, fund_current_spent=90, exec_reason="",
                   ind1_name="维修户数", ind1_target="≥100户", ind1_actual="80户", ind1_weight=50,

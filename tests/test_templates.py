@@ -6,6 +6,7 @@ import openpyxl
 import pytest
 
 from perfeval_xl.forms.example import write_example
+from perfeval_xl.forms.layout import BOOK_NAMES
 from perfeval_xl.forms.sets import template_sets
 from perfeval_xl.office import convert
 from perfeval_xl.forms.template import COMPUTED_FILL, INPUT_FILL, build_templates
@@ -28,7 +29,7 @@ def test_every_field_is_a_named_styled_cell(tset):
     for form in tset.forms:
         ws = wb[form.sheet]
         for field in form.fields():
-            dn = ws.defined_names.get(field.name)
+            dn = wb.defined_names.get(field.name) if field.name in BOOK_NAMES else ws.defined_names.get(field.name)
             assert dn is not None, f"{form.sheet}: no name {field.name}"
             cell = ws[dn.attr_text.split("!")[1].replace("$", "")]
             if field.computed:

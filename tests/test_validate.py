@@ -71,7 +71,8 @@ def test_wrong_totals_are_found_at_the_total():
     book = OpenpyxlBook.open(EXAMPLE)
     tset = identify(book)
     totals = [(sheet, chk) for sheet, form in forms_in(book, tset) for chk in form.checks
-              if book.get(sheet, chk.total) not in (None, "")]
+              if book.get(sheet, chk.total) not in (None, "")
+              and any(book.get(sheet, p) not in (None, "") for p in chk.parts)]  # itemised totals only
     assert len(totals) >= 10
     for sheet, chk in totals:
         _, found = _findings_at(book, sheet, chk.total, float(book.get(sheet, chk.total)) + 1)
@@ -80,9 +81,9 @@ def test_wrong_totals_are_found_at_the_total():
 
 def test_the_seed_typo_is_caught(book):
     a, found = _findings_at(book, "附件1", "public_final", 64.73)
-    assert [f.message for f in found] == ["公用经费（2023年决算数）：合计64.73，各分项之和64.70，相差0.03"]
+    assert [f.message for f in found] == ["公用经费（本年决算数）：合计64.73，各分项之和64.70，相差0.03"]
     cell = book.address("附件1", "public_final")
-    assert str(found[0]) == f"附件1!{cell}：公用经费（2023年决算数）：合计64.73，各分项之和64.70，相差0.03"
+    assert str(found[0]) == f"附件1!{cell}：公用经费（本年决算数）：合计64.73，各分项之和64.70，相差0.03"
 
 
 def test_rule_checks(book):
@@ -144,6 +145,7 @@ def test_new_project_sheet_is_validated(tmp_path, example):
     proc = subprocess.run([sys.executable, "-m", "perfeval_xl.cli", "new-project", str(example),
                            "-o", str(tmp_path / "two.xlsx")], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
+    assert assess(OpenpyxlBook.open(tmp_path / "two.xlsx")).findings == []  # a blank project: no errors
     book = OpenpyxlBook.open(tmp_path / "two.xlsx")
     assert book.sheets()[:4] == ["附件1", "附件2", "附件3_1", "附件3_2"]
     book.set("附件3_2", "project_name", "公租房维修")

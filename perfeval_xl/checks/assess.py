@@ -14,7 +14,7 @@ from pydantic import BaseModel
 from perfeval_xl.forms import sets as forms_mod
 from perfeval_xl.book import Book, BookError
 from perfeval_xl.checks.catalogue import title
-from perfeval_xl.forms.layout import Form, IndicatorRows, SumCheck, TemplateSet
+from perfeval_xl.forms.layout import REPORT_YEAR, Form, IndicatorRows, SumCheck, TemplateSet
 from perfeval_xl.engine.parse import ParseError, normalize, parse_number, parse_value, pct, quote
 from perfeval_xl.engine.rules import ScoreError, execution_score, grade, score
 from perfeval_xl.engine.scheme import Scheme, load as load_scheme
@@ -98,21 +98,40 @@ def identify(book: Book) -> TemplateSet:
     if tid in sets:
         return sets[tid]
     for tset in sets.values():  # a file whose properties were lost: recognise it by its sheets
-        if all(f.sheet in book.sheets() for f in tset.forms if f.key != tset.repeatable):
+        if all(f.sheet in book.sheets() for f in tset.forms if f.key not in project_keys(tset)):
             return tset
     raise BookError("未知的表格布局：不是由本工具模板生成的工作簿")
 
 
-def forms_in(book: Book, tset: TemplateSet) -> list[tuple[str, Form]]:
-    """Each sheet with its layout; copies of a repeatable form (附件3_2, 附件3_3…) included."""
-    out = []
-    for sheet in book.sheets():
-        for form in tset.forms:
-            if sheet == form.sheet:
-                out.append((sheet, form))
-            elif form.key == tset.repeatable and sheet.startswith(form.sheet.rsplit("_", 1)[0] + "_"):
-                out.append((sheet, forms_mod.attachment3_2023(sheet)))
+def project_keys(tset: TemplateSet) -> set[str]:
+    return {f.key for f in tset.project(1)} if tset.project else set()
+
+
+def project_copies(tset: TemplateSet, sheets: list[str]) -> dict[str, Form]:
+    """The forms of projects 2, 3, … present in the book, by sheet (附件3_2, 附件2-2_2 + 附件3-2_2…)."""
+    out: dict[str, Form] = {}
+    if tset.project is None:
+        return out
+    for n in range(2, len(sheets) + 1):
+        out.update({f.sheet: f for f in tset.project(n) if f.sheet in sheets})
     return out
+
+
+def forms_in(book: Book, tset: TemplateSet) -> list[tuple[str, Form]]:
+    """Each sheet with its layout; the copies of the project forms included."""
+    layouts = {f.sheet: f for f in tset.forms}
+    layouts.update(project_copies(tset, book.sheets()))
+    return [(sheet, layouts[sheet]) for sheet in book.sheets() if sheet in layouts]
+
+
+def report_year(book: Book, tset: TemplateSet) -> int:
+    """The workbook's report_year input; the set's own year for files made before it existed."""
+    for form in tset.forms:
+        if form.sheet in book.sheets() and book.address(form.sheet, REPORT_YEAR):
+            year = _dec(book.get(form.sheet, REPORT_YEAR))
+            if year is not None and year == year.to_integral_value() and 1900 < year < 2200:
+                return int(year)
+    return tset.year
 
 
 # ----------------------------------------------------------------------------- field checks
@@ -264,17 +283,32 @@ def check_scheme_rows(c: _Checker, spec: IndicatorRows, scheme: Scheme) -> dict[
     parts: dict[str, Decimal] = {l1: Decimal(0) for l1 in scheme.level1}
     for i, ind in enumerate(scheme.indicators, start=1):
         p = f"{spec.prefix}{i}_"
-        value = c.get(p + "value")
+        cell, value = _indicator_value(c, p)
         computed = None
         if not blank(value) or getattr(ind.rule, "blank_full", False):
             try:
                 computed = ind.score(value)
             except ScoreError as exc:
-                c.report(p + "value", "cannot_score", f"{quote(ind.name)}：{exc}")
+                c.report(cell, "cannot_score", f"{quote(ind.name)}：{exc}")
         final = _check_row_score(c, p, quote(ind.name), ind.weight, computed)
         if final is not None:
             parts[ind.l1] += final
     return parts
+
+
+def _indicator_value(c: _Checker, p: str) -> tuple[str, object]:
+    """(cell, value) a 评分表 row is scored on: its 指标值, or the sum of the 得分 of its parts
+    (经济效益、社会效益 on rows of their own); non-numbers are reported by check_fields."""
+    if c.book.address(c.sheet, p + "value"):
+        return p + "value", c.get(p + "value")
+    parts, j = [], 1
+    while c.book.address(c.sheet, f"{p}part{j}"):
+        parts.append(c.get(f"{p}part{j}"))
+        j += 1
+    numbers = [_dec(v) for v in parts if not blank(v)]
+    if not numbers or None in numbers:
+        return p + "part1", None
+    return p + "part1", sum(numbers, Decimal(0))
 
 
 def check_totals(c: _Checker, scheme: Scheme, expected_total: Decimal) -> str:
@@ -315,10 +349,14 @@ def check_budget(c: _Checker, spec: IndicatorRows, parts: dict[str, Decimal]) ->
     return exec_points
 
 
+def untouched(book: Book, sheet: str, form: Form) -> bool:
+    """No input differs from the template (blank, or "/" as seed 001 strikes out 附件3)."""
+    return all(blank(book.get(sheet, f.name)) or book.get(sheet, f.name) == f.default
+               for f in form.fields() if not f.computed and f.value is None)
+
+
 def assess_form(book: Book, sheet: str, form: Form, out: list[Finding]) -> FormResult | None:
     c = _Checker(book, sheet, out)
-    if form.key == "a3_2023" and blank(c.get("project_name")):
-        return None  # an unused 项目支出 sheet ("/" in the seed)
     check_fields(c, form)
     check_sums(c, form.checks)
     rates = {f.label: _dec(c.get(f.name)) for f in form.fields() if f.computed and f.kind == "percent"}
@@ -352,17 +390,34 @@ def check_same(book: Book, tset: TemplateSet, out: list[Finding]) -> None:
                                message=f"{what}“{b}”与{s1}!{book.address(s1, n1)}的“{a}”不一致"))
 
 
+def _used(book: Book, tset: TemplateSet, sheets: list[tuple[str, Form]]) -> list[tuple[str, Form]]:
+    """Project sheets are optional: a project whose sheets are all as in the template is left
+    out (a unit without projects, or one with fewer than the template holds)."""
+    keys = project_keys(tset)
+    groups: dict[str, list[tuple[str, Form]]] = {}  # project → its sheets; "" the unit's own
+    for sheet, form in sheets:
+        groups.setdefault(_project_of(sheet) if form.key in keys else "", []).append((sheet, form))
+    unused = {g for g, members in groups.items() if g and all(untouched(book, s, f) for s, f in members)}
+    return [(s, f) for s, f in sheets if not (f.key in keys and _project_of(s) in unused)]
+
+
+def _project_of(sheet: str) -> str:
+    """Which project a sheet belongs to: 附件2-2, 附件3-2 and 附件3_1 → "1"; 附件3-2_2 → "2"."""
+    _, sep, n = sheet.rpartition("_")
+    return n if sep and n.isdigit() else "1"
+
+
 def assess(book: Book) -> Assessment:
     tset = identify(book)
     out: list[Finding] = []
     results = []
     sheets = forms_in(book, tset)
-    for sheet, form in sheets:
+    for sheet, form in _used(book, tset, sheets):
         result = assess_form(book, sheet, form, out)
         if result is not None:
             results.append(result)
     check_same(book, tset, out)
     unit = next((str(book.get(s, "unit_name")) for s, _ in sheets if not blank(book.get(s, "unit_name"))), "")
     main = next((r for r in results if r.sheet == tset.main), None)
-    return Assessment(template=tset.id, year=tset.year, label=tset.label, unit=unit, main=main,
+    return Assessment(template=tset.id, year=report_year(book, tset), label=tset.label, unit=unit, main=main,
                       forms=results, findings=out)

@@ -66,6 +66,10 @@ class XlwingsBook:
                 for name in sheet.names:  # sheet-scoped names read "附件2!score_total"
                     short = name.name.rsplit("!", 1)[-1]
                     local[short] = name.refers_to_range.address.replace("$", "")
+            for name in self.book.names:  # workbook-level (report_year): on the sheet they point to
+                if "!" not in name.name:
+                    target = name.refers_to_range
+                    self._names.setdefault(target.sheet.name, {}).setdefault(name.name, target.address.replace("$", ""))
         return self._names
 
     def address(self, sheet: str, name: str) -> str | None:
@@ -196,29 +200,34 @@ def export_locked(book, ui) -> Path | None:
 
 
 @handler("new_project")
-def new_project(book, ui) -> str:
-    """Build the sheet from its layout in a scratch workbook, then copy it in (names come along)."""
+def new_project(book, ui) -> list[str]:
+    """Build the next project's sheets in a scratch workbook, then copy them in (names come along)."""
     from openpyxl import Workbook
 
     from perfeval_xl.files import atomic_save
-    from perfeval_xl.forms.sets import next_project_form
     from perfeval_xl.forms.template import addresses, write_form
+    from perfeval_xl.scoring import last_project_sheet, next_project
 
-    form = next_project_form([s.name for s in book.sheets])
+    live = XlwingsBook(book)
+    forms = next_project(live)
     wb = Workbook()
     wb.remove(wb.active)
-    write_form(wb, form, {form.sheet: addresses(form)})
-    scratch = Path(tempfile.mkdtemp(prefix="perfeval-")) / "附件3.xlsx"
+    for form in forms:
+        write_form(wb, form, {f.sheet: addresses(f) for f in forms})
+    scratch = Path(tempfile.mkdtemp(prefix="perfeval-")) / "项目.xlsx"
     atomic_save(wb, scratch)
     src = ui.open(scratch)
     try:
-        last = max((s for s in book.sheets if s.name.startswith("附件3_")), key=lambda s: s.index, default=None)
-        src.sheets[form.sheet].copy(after=last or book.sheets[len(book.sheets) - 1])
+        after = book.sheets[last_project_sheet(live)]
+        for form in forms:
+            src.sheets[form.sheet].copy(after=after)
+            after = book.sheets[form.sheet]
     finally:
         src.close()
         shutil.rmtree(scratch.parent, ignore_errors=True)
-    ui.alert(f"已新增工作表“{form.sheet}”（项目支出绩效自评表）。")
-    return form.sheet
+    sheets = "”“".join(f.sheet for f in forms)
+    ui.alert(f"已新增工作表“{sheets}”（项目支出表）。")
+    return [f.sheet for f in forms]
 
 
 @handler("open_template")

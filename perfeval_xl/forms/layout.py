@@ -7,14 +7,23 @@ readers, validators and formulas all find cells through those names, never throu
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Callable, Literal
+
+REPORT_YEAR = "report_year"  # the year the report is about (an input on the first sheet)
+# Facts of the whole workbook: named at workbook level, so every sheet's headings can use them.
+BOOK_NAMES = (REPORT_YEAR, "region")
 
 FieldKind = Literal["text", "number", "money", "percent", "int", "score", "choice", "date"]
 
 
 @dataclass(frozen=True)
 class T:
-    """Fixed text: a title, a row or column heading, a printed note."""
+    """Fixed text: a title, a row or column heading, a printed note.
+
+    ``{year}`` and ``{prev}`` in the text stand for the report year and the year before it, and
+    ``{name}`` for a field of the workbook: such a heading becomes a formula
+    (``=report_year&"年度…"``), so the printed years follow the ``report_year`` input.
+    """
 
     text: str
     span: int = 1
@@ -107,5 +116,6 @@ class TemplateSet:
     forms: list[Form]
     # Figures that must agree across sheets: ((sheet, name), (sheet, name), what)
     same: list[tuple[tuple[str, str], tuple[str, str], str]] = field(default_factory=list)
-    repeatable: str = ""  # key of a form the user may add copies of (附件3 per project)
+    # The forms of the n-th project (n = 1, 2, …): optional sheets, as many copies as projects.
+    project: Callable[[int], list[Form]] | None = None
     budget: tuple[str, str] | None = None  # (sheet, name) of the unit's budget, for budget weights

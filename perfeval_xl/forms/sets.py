@@ -5,10 +5,11 @@ Sheets mirror the seed forms: same headings, same order, same merged cells. Our 
 """
 from __future__ import annotations
 
-from perfeval_xl.forms.layout import F, Form, IndicatorRows, SumCheck, T, TemplateSet
-from perfeval_xl.engine.scheme import load as load_scheme
+from perfeval_xl.forms.layout import REPORT_YEAR, F, Form, IndicatorRows, SumCheck, T, TemplateSet
+from perfeval_xl.engine.scheme import Indicator, load as load_scheme
 
-YEAR = 2023  # the 2023 set's report year; the previous year's 决算 is YEAR - 1
+# Printed years are never constants: headings say {year} / {prev} and follow the workbook's
+# report_year input (layout.T); a set's year is only the input's pre-filled value.
 
 LEVELS = ("达成", "部分达成", "未达成")
 DIRECTIONS = ("正向", "反向", "等于")
@@ -21,6 +22,11 @@ def _title(text: str, n: int) -> list:
 
 def _money(name: str, label: str, **kw) -> F:
     return F(name, label, "money", **kw)
+
+
+def _year_field(year: int, **kw) -> F:
+    """The report year: the one input every heading's year derives from (first sheet only)."""
+    return F(REPORT_YEAR, "报告年度", "int", required=True, default=year, **kw)
 
 
 def _sum_checks(totals_parts: list[tuple[str, tuple[str, ...], str]], columns: list[tuple[str, str]]) -> list[SumCheck]:
@@ -38,26 +44,42 @@ _BASE_ROWS = [  # (name, label) of the 经费控制情况 rows, in the seed's or
     ("public", "公用经费"), ("pub_office", "其中：办公经费"), ("pub_travel", "水费、电费、差旅费"),
     ("pub_meeting", "会议费、培训费"), ("procurement", "政府采购金额"), ("adjust", "部门基本支出预算调整"),
 ]
-_BASE_COLS = [("_prev", f"{YEAR - 1}年决算数"), ("_budget", f"{YEAR}年预算数"), ("_final", f"{YEAR}年决算数")]
+ONE_PER_LINE = ("proj_district", "proj_transfer")  # "一个专项一行": the unit lists each 专项 below
+ITEM_ROWS = 4
+# (suffix of the names, column as findings name it, printed heading)
+_BASE_COLS = [("_prev", "上年决算数", "{prev}年决算数"), ("_budget", "本年预算数", "{year}年预算数"),
+              ("_final", "本年决算数", "{year}年决算数")]
 
 
-def attachment1_2023() -> Form:
+def _base_row(name: str, label: object, plain: str) -> list:
+    head = label if isinstance(label, F) else T(label)
+    return [head] + [_money(f"{name}{s}", f"{plain}（{col}）", span=2) for s, col, _ in _BASE_COLS]
+
+
+def attachment1_2023(year: int) -> Form:
     rows = [
         [T("附件1", style="note")],
-        _title(f"{YEAR}年度预算单位整体支出绩效评价基础数据表", 7),
-        [T("预算单位名称"), F("unit_name", "预算单位名称", "text", required=True, span=6)],
-        [T("财政供养人员情况(人)"), T("编制数", span=2), T(f"{YEAR}年实际在职人数", span=2), T("控制率", span=2)],
+        _title("{year}年度预算单位整体支出绩效评价基础数据表", 7),
+        [T("预算单位名称"), F("unit_name", "预算单位名称", "text", required=True, span=4),
+         T("报告年度"), _year_field(year)],
+        [T("财政供养人员情况(人)"), T("编制数", span=2), T("{year}年实际在职人数", span=2), T("控制率", span=2)],
         [T(""), F("staff_quota", "编制数", "int", required=True, span=2),
          F("staff_actual", "实际在职人数", "int", required=True, span=2),
          F("staff_rate", "控制率", "percent", formula="=PE_RATE(staff_actual,staff_quota)", span=2)],
-        [T("经费控制情况(万元)")] + [T(label, span=2) for _, label in _BASE_COLS],
+        [T("经费控制情况(万元)")] + [T(head, span=2) for _, _, head in _BASE_COLS],
     ]
+    items = []
     for name, label in _BASE_ROWS:
         plain = label.replace(" ", "").strip("：")
-        rows.append([T(label)] + [_money(f"{name}{s}", f"{plain}（{col}）", span=2)
-                                  for s, col in _BASE_COLS])
+        rows.append(_base_row(name, label, plain))
+        if name in ONE_PER_LINE:
+            kind = plain.split("、")[1].split("(")[0]
+            for k in range(1, ITEM_ROWS + 1):
+                rows.append(_base_row(f"{name}{k}", F(f"{name}{k}_item", f"{kind}名称（第{k}行）", "text"),
+                                      f"{kind}第{k}行"))
+            items.append((name, tuple(f"{name}{k}" for k in range(1, ITEM_ROWS + 1)), kind))
     rows += [
-        [T("楼堂馆所控制情况\n(上年完工项目)"), T("批复规模\n(m²)"), T("实际规模(m²)"), T("规模控制率"),
+        [T("楼堂馆所控制情况({prev}年完工项目)"), T("批复规模\n(m²)"), T("实际规模(m²)"), T("规模控制率"),
          T("预算投资\n(万元)"), T("实际投资\n(万元)"), T("投资概算控制率")],
         [T(""), F("bld_area_approved", "批复规模"), F("bld_area_actual", "实际规模"),
          F("bld_area_rate", "规模控制率", "percent", formula='=IF(N(bld_area_approved)=0,"",PE_RATE(bld_area_actual,bld_area_approved))'),
@@ -67,14 +89,16 @@ def attachment1_2023() -> Form:
         [T("说明：“项目支出”需要填报基本支出以外的所有项目支出情况，“公用经费”填报基本支出中的一般商品和服务支出。",
            span=7, style="note")],
         [T("填表人："), F("filler", "填表人", "text", required=True), T("联系电话："),
-         F("phone", "联系电话", "text", required=True), T("填报日期："), F("fill_date", "填报日期", "text", span=2)],
+         F("phone", "联系电话", "text", required=True), T("单位负责人签字："), T("", span=2)],
+        [T("填报日期："), F("fill_date", "填报日期", "text", span=2), T("", span=4)],
     ]
     checks = _sum_checks([
         ("sangong", ("car", "abroad", "reception"), "三公经费"),
         ("car", ("car_buy", "car_run"), "公务用车购置和维护经费"),
         ("project", ("proj_business", "proj_ops", "proj_district", "proj_transfer"), "项目支出"),
         ("public", ("pub_office", "pub_travel", "pub_meeting"), "公用经费"),
-    ], _BASE_COLS)
+        *items,
+    ], [(s, col) for s, col, _ in _BASE_COLS])
     return Form("附件1", "整体支出绩效评价基础数据表", [30, 9, 9, 9, 9, 9, 9], rows, checks,
                 repeat_rows=2, key="a1_2023")
 
@@ -144,7 +168,7 @@ def attachment2_2023() -> Form:
     block, spec = _indicator_block("selfeval-2023", "ind", "得分", ("budget_full", "budget_spent"))
     rows = [
         [T("附件2", style="note")],
-        _title(f"{YEAR}年度预算单位整体支出绩效自评表", 9),
+        _title("{year}年度预算单位整体支出绩效自评表", 9),
         [T("预算单位名称", span=2), F("unit_name", "预算单位名称", "text", required=True, span=7)],
         [T("年度预算\n申请\n（万元）", rows=7), T("", span=2), T("年初预算数"), T("全年预算数"), T("全年执行数"),
          T("分值"), T("执行率"), T("得分"), T("执行率偏差原因", style="head")],
@@ -177,13 +201,15 @@ def attachment2_2023() -> Form:
                 repeat_rows=2, key="a2_2023")
 
 
-def attachment3_2023(sheet: str = "附件3_1") -> Form:
+def attachment3_2023(n: int = 1) -> Form:
+    """The 项目支出绩效自评表 of the n-th project: 附件3_1, 附件3_2, …"""
+    sheet = f"附件3_{n}"
     block, spec = _indicator_block("selfeval-2023", "ind", "自评得分", ("fund_total_full", "fund_total_spent"))
     fund_rows = [("total", "年度资金总额"), ("current", "其中：当年财政拨款"), ("carry", "上年结转资金"),
                  ("other", "其他资金")]
     rows = [
         [T("附件3", style="note")],
-        _title(f"{YEAR}年度项目支出绩效自评表", 9),
+        _title("{year}年度项目支出绩效自评表", 9),
         [T("项目支出名称", span=2), F("project_name", "项目支出名称", "text", required=True, span=7)],
         [T("主管部门", span=2), F("dept_name", "主管部门", "text", span=3), T("实施单位"),
          F("unit_name", "实施单位", "text", span=3)],
@@ -217,14 +243,6 @@ def attachment3_2023(sheet: str = "附件3_1") -> Form:
                 repeat_rows=2, key="a3_2023")
 
 
-def next_project_form(existing: list[str]) -> Form:
-    """Another 附件3 for the next project: 附件3_2, 附件3_3, … (the CLI and the ribbon both add these)."""
-    n = 1
-    while f"附件3_{n}" in existing:
-        n += 1
-    return attachment3_2023(f"附件3_{n}")
-
-
 REPORT_SECTIONS_2023 = [
     "一、单位基本情况", "二、一般公共预算支出情况", "三、政府性基金预算支出情况",
     "四、国有资本经营预算支出情况", "五、社会保险基金预算支出情况", "六、部门整体支出绩效情况",
@@ -232,63 +250,124 @@ REPORT_SECTIONS_2023 = [
 ]
 
 
-def attachment4_2023() -> Form:
-    rows = [[T("附件4", style="note")], _title(f"{YEAR}年度部门整体支出绩效自评报告", 2),
-            [T("部门（单位）名称"), F("unit_name", "部门（单位）名称", "text", required=True)],
-            [T("报告日期"), F("report_date", "报告日期", "text")]]
-    for i, heading in enumerate(REPORT_SECTIONS_2023, start=1):
+def report_form(sheet: str, key: str, title: str, sections: list[str], head: list[list],
+                required: tuple[int, ...] = (), foot: list[list] = ()) -> Form:
+    """A 自评报告 of numbered text sections (附件4 of 2023, 附件1 / 附件3 of 冷水滩)."""
+    rows = [[T(sheet, style="note")], _title(title, 2), *head]
+    for i, heading in enumerate(sections, start=1):
         rows.append([T(heading, span=2, style="head")])
-        rows.append([F(f"section{i}", heading, "text", required=i in (1, 2, 6), span=2)])
-    return Form("附件4", "自评报告", [18, 80], rows, repeat_rows=2, key="a4_2023")
+        rows.append([F(f"section{i}", heading, "text", required=i in required, span=2)])
+    return Form(sheet, title.replace("{year}", ""), [18, 80], rows + list(foot), repeat_rows=2, key=key)
+
+
+def attachment4_2023() -> Form:
+    return report_form("附件4", "a4_2023", "{year}年度{unit_name}整体支出绩效自评报告", REPORT_SECTIONS_2023,
+                       [[T("部门（单位）名称"), F("unit_name", "部门（单位）名称", "text", required=True)],
+                        [T("报告日期"), F("report_date", "报告日期", "text")]], required=(1, 2, 6))
 
 
 # --------------------------------------------------------------------------- score sheets (评分表)
-def score_sheet(sheet: str, scheme_id: str, title: str) -> Form:
-    """A 评分表 from an indicator system: one row per 三级指标, its 评分标准 printed beside it."""
+def _standard(ind: Indicator) -> str:
+    """评分标准 with its formula when the formula is not already part of it."""
+    extra = f"\n{ind.formula}" if ind.formula and ind.formula not in ind.standard else ""
+    return (ind.standard + extra).strip()
+
+
+STANDARD = [("评分标准", _standard)]
+
+
+def _parts(ind: Indicator) -> list[str]:
+    """A judged row naming several 三级指标 (经济效益、社会效益) prints one row per name, each
+    with its own 得分 as the seeds do; the indicator scores their sum against its one 分值."""
+    return ind.name.split("、") if ind.rule.kind == "judged" and "、" in ind.name else [ind.name]
+
+
+def _weighted(label: str, weight, split: bool) -> list:
+    """An indicator heading and its 分值: in a column of its own (split) or in the text."""
+    if weight is None:
+        return [T(label)] + ([T("")] if split else [])
+    return [T(label), T(f"{weight:g}")] if split else [T(f"{label}\n（{weight:g}分）")]
+
+
+def score_sheet(sheet: str, scheme_id: str, title: str, texts=STANDARD, split: bool = False) -> Form:
+    """A 评分表 from an indicator system: one row per 三级指标, its texts printed beside it.
+
+    ``texts`` are the printed text columns, (heading, indicator → text); ``split`` gives the
+    一级 / 二级 分值 their own columns (seed 002 附件4, seed 004 附件3-2), else they sit in the
+    heading as "投入（15分）" (seed 004 附件3-1, seed 002 附件2).
+    """
     scheme = load_scheme(scheme_id)
     inds = scheme.indicators
-    rows = [[T(sheet, style="note")], _title(title, 8),
-            [T("一级指标", style="head"), T("二级指标", style="head"), T("三级指标", style="head"),
-             T("评分标准", style="head"), T("分值", style="head"), T("指标值或评价情况", style="head"),
-             T("自评得分", style="head"), T("扣分原因和其他说明", style="head"),
-             T("计算得分", style="head"), T("调整后得分\n(自评调整时填)", style="head")]]
+    height = {ind.id: len(_parts(ind)) for ind in inds}
+    w = 2 if split else 1  # columns of one indicator heading
+    heads = ["一级指标", *(["分值"] if split else []), "二级指标", *(["分值"] if split else []), "三级指标",
+             *(["分值"] if split else []), *(h for h, _ in texts), *([] if split else ["分值"]),
+             "指标值或评价情况", "自评得分", "扣分原因和其他说明"]
+    n_print = len(heads)
+    rows = [[T(sheet, style="note")], _title(title, n_print),
+            [T(h, style="head") for h in heads] +
+            [T("计算得分", style="head"), T("调整后得分\n(自评调整时填)", style="head")]]
     for i, ind in enumerate(inds, start=1):
         p = f"sc{i}_"
+        parts = _parts(ind)
+        k = len(parts)
         row = []
         if i == 1 or inds[i - 2].l1 != ind.l1:
-            row.append(T(f"{ind.l1}\n（{scheme.level1[ind.l1]:g}分）", rows=sum(x.l1 == ind.l1 for x in inds)))
+            n1 = sum(height[x.id] for x in inds if x.l1 == ind.l1)
+            row += [_merged(c, n1) for c in _weighted(ind.l1, scheme.level1[ind.l1], split)]
         if i == 1 or (inds[i - 2].l2, inds[i - 2].l1) != (ind.l2, ind.l1):
-            n2 = sum(x.l2 == ind.l2 and x.l1 == ind.l1 for x in inds)
-            w2 = scheme.level2.get(ind.l2)
-            row.append(T(f"{ind.l2}\n（{w2:g}分）" if w2 is not None else ind.l2, rows=n2))
+            n2 = sum(height[x.id] for x in inds if x.l2 == ind.l2 and x.l1 == ind.l1)
+            row += [_merged(c, n2) for c in _weighted(ind.l2, scheme.level2.get(ind.l2), split)]
         blank_ok = getattr(ind.rule, "blank_full", False)  # 没有楼堂馆所项目的部门按满分计算
-        standard = ind.standard + (f"\n{ind.formula}" if ind.formula and ind.formula not in ind.standard else "")
+        weight = F(p + "weight", "分值", "score", value=float(ind.weight), rows=k)
+        row += [T(parts[0])] + ([weight] if split else [])
+        row += [T(text(ind), rows=k, style="note") for _, text in texts] + ([] if split else [weight])
+        if k == 1:
+            value = F(p + "value", ind.input or "指标值", "text", required=not blank_ok, note=ind.standard)
+            arg = f"{p}value"
+            computed = (f'=PE_INDICATOR_SCORE("{ind.id}",{p}value,"{scheme_id}")' if blank_ok else
+                        f'=IF({p}value="","",PE_INDICATOR_SCORE("{ind.id}",{p}value,"{scheme_id}"))')
+        else:
+            names = [f"{p}part{j}" for j in range(1, k + 1)]
+            value = F(names[0], f"{parts[0]}自评得分", "score", required=True, note=ind.standard)
+            blank = ",".join(f'{n}=""' for n in names)
+            computed = f'=IF(AND({blank}),"",PE_INDICATOR_SCORE("{ind.id}",SUM({",".join(names)}),"{scheme_id}"))'
         row += [
-            T(ind.name), T(standard.strip(), style="note"),
-            F(p + "weight", "分值", "score", value=float(ind.weight)),
-            F(p + "value", ind.input or "指标值", "text", required=not blank_ok, note=ind.standard),
-            F(p + "score", "自评得分", "score", formula=f'=IF({p}adjusted<>"",{p}adjusted,{p}computed)'),
-            F(p + "reason", "扣分原因和其他说明", "text"),
-            F(p + "computed", "计算得分", "score", helper=True,
-              formula=f'=PE_INDICATOR_SCORE("{ind.id}",{p}value,"{scheme_id}")' if blank_ok else
-              f'=IF({p}value="","",PE_INDICATOR_SCORE("{ind.id}",{p}value,"{scheme_id}"))'),
-            F(p + "adjusted", "调整后得分", "score", helper=True),
+            value,
+            F(p + "score", "自评得分", "score", formula=f'=IF({p}adjusted<>"",{p}adjusted,{p}computed)', rows=k),
+            F(p + "reason", "扣分原因和其他说明", "text", rows=k),
+            F(p + "computed", "计算得分", "score", helper=True, formula=computed, rows=k),
+            F(p + "adjusted", "调整后得分", "score", helper=True, rows=k),
         ]
         rows.append(row)
+        for j, part in enumerate(parts[1:], start=2):
+            rows.append([T(part), F(f"{p}part{j}", f"{part}自评得分", "score", note=ind.standard)])
     n = len(inds)
     weights = ",".join(f"sc{i}_weight" for i in range(1, n + 1))
     scores = ",".join(f"sc{i}_score" for i in range(1, n + 1))
+    weight_total = F("weight_total", "分值合计", "score", formula=f"=SUM({weights})")
+    score_total = F("score_total", "总分", "score", formula=f"=SUM({scores})")
+    if split:  # 总分 | 100 | | 100 | | 100 | … | 99, as seed 004 附件3-2 prints it
+        total = [T("总分"), T(f"{scheme.total:g}"), T(""), T(f"{scheme.total:g}"), T(""), weight_total,
+                 *[T("") for _ in texts], T(""), score_total, T("")]
+    else:
+        total = [T("总分", span=n_print - 4), weight_total, T(""), score_total, T("")]
     rows += [
-        [T("总分", span=4), F("weight_total", "分值合计", "score", formula=f"=SUM({weights})"), T(""),
-         F("score_total", "总分", "score", formula=f"=SUM({scores})"), T("")],
-        [T("评价等次", span=4), F("grade", "评价等次", "choice", choices=GRADES, formula="=PE_GRADE(score_total)", span=2),
+        total,
+        [T("评价等次", span=n_print - 4), F("grade", "评价等次", "choice", choices=GRADES, formula="=PE_GRADE(score_total)", span=2),
          T("", span=2)],
         [T("备注：部门（单位）可根据本部门实际情况，对评价指标体系进一步完善、量化、细化个性指标，形成本部门的指标体系。",
-           span=8, style="note")],
+           span=n_print, style="note")],
     ]
     spec = IndicatorRows(scheme_id, "sc", n)
-    return Form(sheet, title, [9, 10, 14, 44, 6, 14, 8, 16, 9, 11], rows, indicators=spec,
-                print_cols=8, repeat_rows=3, landscape=True, key=f"score_{scheme_id}")
+    widths = [9, *([5] if split else []), 10, *([5] if split else []), 14, *([5] if split else []),
+              *([44 if len(texts) == 1 else 30] * len(texts)), *([] if split else [6]), 14, 8, 16, 9, 11]
+    return Form(sheet, title.replace("{year}", ""), widths, rows, indicators=spec, print_cols=n_print,
+                repeat_rows=3, landscape=True, key=f"score_{scheme_id}")
+
+
+def _merged(cell: T, rows: int) -> T:
+    return T(cell.text, span=cell.span, rows=rows, style=cell.style)
 
 
 # --------------------------------------------------------------------------- 2020 附件2-1 / 2-2
@@ -325,16 +404,66 @@ def _reviewers(n: int = 5) -> list[list]:
         rows.append([F(f"reviewer{i}_name", "评价人员姓名", "text", span=2),
                      F(f"reviewer{i}_title", "职务/职称", "text", span=2),
                      F(f"reviewer{i}_unit", "单位", "text", span=2), T("", span=2)])
-    rows.append([T("评价组组长（签字）：\n\n年    月    日", span=4), T("部门（单位）意见：\n\n部门（单位）负责人（签章）：\n年    月    日", span=4)])
     return rows
 
 
-def attachment2_1_2020() -> Form:
+def _opinions(blocks: list[tuple[str, str, str]]) -> list[list]:
+    """The signed opinions under the reviewers: (name, who gives it, who signs), each with its
+    text and date as the seeds write them ("同意自评考核。" … "2022 年 6 月 1日")."""
+    return [[T(f"{who}：\n\n{signer}", span=2), F(f"{name}_opinion", who, "text", span=4),
+             T("日期"), F(f"{name}_date", f"{who}日期", "text")] for name, who, signer in blocks]
+
+
+_LEADER = ("leader", "评价组组长（签字）", "")
+_FINANCE = ("finance", "财政部门归口业务科室意见", "财政部门归口业务科室负责人（签章）")
+
+
+def _cover(kind_rows: list[list]) -> list[list]:
+    """评价方式 / 评价机构 / 报告日期 of a 2020 cover page, pre-filled as both seeds fill them."""
+    return [
+        *kind_rows,
+        [T("评价方式", span=2), F("eval_method", "评价方式", "text", span=2, default="部门（单位）绩效自评"),
+         T("评价机构", span=2), F("eval_org", "评价机构", "text", span=2, default="部门（单位）评价组")],
+        [T("报告日期", span=2), F("report_date", "报告日期", "text", span=2), T("{region}财政局（制）", span=4)],
+    ]
+
+
+def _quantitative(categories: list[tuple[str, str, str, int]], cells) -> list[list]:
+    """The 定量目标 table: several rows per 二级 category, as the seeds list several indicators.
+
+    ``categories`` are (一级, its printed note, 二级, rows); row k of category i is named
+    q{i}_… (k = 1) or q{i}_{k}_…; ``cells(name, 二级)`` gives a row's fields.
+    """
+    rows = []
+    for i, (l1, note, l2, count) in enumerate(categories, start=1):
+        for k in range(1, count + 1):
+            row = []
+            if k == 1 and (i == 1 or categories[i - 2][0] != l1):
+                row.append(T(l1 + note, rows=sum(c[3] for c in categories if c[0] == l1)))
+            if k == 1:
+                row.append(T(l2, rows=count))
+            row += cells(f"q{i}_" if k == 1 else f"q{i}_{k}_", l2)
+            rows.append(row)
+    return rows
+
+
+_DEPT_QUANT = [  # seeds 000 and 004: 一级, note, 二级, rows
+    ("产出目标", "\n（部门工作实绩，包含上级部门和县委县政府布置的重点工作、实事任务等，根据部门实际进行调整细化）", "质量指标", 3),
+    ("产出目标", "", "数量指标", 3), ("产出目标", "", "时效指标", 3), ("产出目标", "", "成本指标", 3),
+    ("效益目标", "\n（预期实现的效益）", "社会效益", 2), ("效益目标", "", "经济效益", 2), ("效益目标", "", "生态效益", 2),
+    ("效益目标", "", "社会公众或服务对象满意度", 2),
+]
+
+
+def attachment2_1_2020(year: int) -> Form:
     W = 8
     rows = [
-        [T("附件2-1", style="note")], _title("部门整体支出绩效评价自评报告", W),
-        [T("部门(单位)名称", span=2), F("unit_name", "部门(单位)名称", "text", required=True, span=3),
-         T("预算编码"), F("budget_code", "预算编码", "text", span=2)],
+        [T("附件2-1", style="note")], _title("{region}{year}年度部门整体支出绩效评价自评报告", W),
+        *_cover([
+            [T("地区（县市区）", span=2), F("region", "地区（县市区）", "text", span=2), T("报告年度", span=2),
+             _year_field(year, span=2)],
+            [T("部门(单位)名称", span=2), F("unit_name", "部门(单位)名称", "text", required=True, span=3),
+             T("预算编码"), F("budget_code", "预算编码", "text", span=2)]]),
         [T("一、部门（单位）基本概况", span=W, style="head")],
         [T("联系人", span=2), F("contact", "联系人", "text", required=True, span=2), T("联络电话", span=2),
          F("phone", "联络电话", "text", required=True, span=2)],
@@ -358,19 +487,15 @@ def attachment2_1_2020() -> Form:
         [T("三、部门（单位）整体支出绩效自评情况", span=W, style="head")],
         [T("整体支出绩效定性目标及实施计划完成情况", span=2, rows=2), T("预期目标", span=3), T("实际完成", span=3)],
         [F("goal_expected", "定性预期目标", "text", span=3), F("goal_actual", "定性实际完成", "text", span=3)],
-        [T("整体支出绩效定量目标", span=2), T("评价内容", span=2), T("绩效目标", span=2), T("完成情况", span=2)],
-    ]
-    quant = [("产出目标", "质量指标"), ("产出目标", "数量指标"), ("产出目标", "时效指标"), ("产出目标", "成本指标"),
-             ("效益目标", "社会效益"), ("效益目标", "经济效益"), ("效益目标", "生态效益"),
-             ("效益目标", "社会公众或服务对象满意度")]
-    for i, (l1, l2) in enumerate(quant, start=1):
-        rows.append([T(l1), T(l2, span=2), F(f"q{i}_indicator", f"{l2}指标", "text", span=3),
-                     F(f"q{i}_result", f"{l2}完成情况", "text", span=2)])
-    rows += [
+        [T("整体支出\n绩效定量目标及实施计划完成情况", rows=1 + sum(c[3] for c in _DEPT_QUANT)), T("评价内容", span=2),
+         T("绩效目标", span=3), T("完成情况", span=2)],
+        *_quantitative(_DEPT_QUANT, lambda p, l2: [
+            F(p + "indicator", f"{l2}指标", "text", span=3), F(p + "result", f"{l2}完成情况", "text", span=2)]),
         [T("绩效自评综合得分", span=4), F("score_total", "绩效自评综合得分", "score",
                                         formula="={附件3-1!score_total}", span=4)],
         [T("评价等次", span=4), F("grade", "评价等次", "choice", choices=GRADES, formula="=PE_GRADE(score_total)", span=4)],
         *_reviewers(),
+        *_opinions([_LEADER, ("dept", "部门（单位）意见", "部门（单位）负责人（签章）"), _FINANCE]),
         [T("填报人（签名）：", span=2), F("filler", "填报人", "text", span=2), T("联系电话：", span=2),
          F("filler_phone", "填报人联系电话", "text", span=2)],
         [T("五、评价报告综述（文字部分）", span=W, style="head")],
@@ -392,15 +517,25 @@ _SOURCES = [("central", "中央财政"), ("province", "省财政"), ("city", "�
 _FUNDS = [("plan", "计划安排资金\n（万元）"), ("arrived", "实际到位资金\n（万元）"), ("spent", "实际支出\n（万元）"),
           ("balance", "结余\n（万元）")]
 DETAIL_ROWS = 15
+EVAL_TYPES = ("项目实施过程评价", "项目完成结果评价")
+_PROJECT_QUANT = [("项目产出指标", "", l2, 2) for l2 in ("数量指标", "质量指标", "时效指标", "成本指标")] + [
+    ("项目效益指标", "", l2, 2) for l2 in ("经济效益指标", "社会效益指标", "生态效益指标", "服务对象满意度指标")]
 
 
-def attachment2_2_2020() -> Form:
+def _suffix(sheet: str, n: int) -> str:
+    """The n-th project's copy of a sheet: 附件2-2, 附件2-2_2, 附件2-2_3, …"""
+    return sheet if n == 1 else f"{sheet}_{n}"
+
+
+def attachment2_2_2020(n: int = 1) -> Form:
     W = 8
     rows = [
-        [T("附件2-2", style="note")], _title("财政支出绩效评价自评报告（项目）", W),
-        [T("项目名称", span=2), F("project_name", "项目名称", "text", required=True, span=6)],
-        [T("项目单位", span=2), F("unit_name", "项目单位", "text", required=True, span=2), T("主管部门", span=2),
-         F("dept_name", "主管部门", "text", span=2)],
+        [T("附件2-2", style="note")], _title("{region}财政支出绩效评价自评报告（项目）", W),
+        *_cover([
+            [T("评价类型", span=2), F("eval_type", "评价类型", "choice", choices=EVAL_TYPES, span=6)],
+            [T("项目名称", span=2), F("project_name", "项目名称", "text", required=True, span=6)],
+            [T("项目单位", span=2), F("unit_name", "项目单位", "text", required=True, span=2), T("主管部门", span=2),
+             F("dept_name", "主管部门", "text", span=2)]]),
         [T("一、项 目 基 本 概 况", span=W, style="head")],
         [T("项目负责人", span=2), F("manager", "项目负责人", "text", span=2), T("联系电话", span=2),
          F("phone", "联系电话", "text", span=2)],
@@ -419,24 +554,25 @@ def attachment2_2_2020() -> Form:
         rows.append([F(f"detail{i}_item", "支出内容", "text", span=3),
                      F(f"detail{i}_amount", "实际支出数（元）", "number", span=2),
                      F(f"detail{i}_voucher", "会计凭证号", "text", span=2), F(f"detail{i}_note", "备注", "text")])
+    score_sheet_name = _suffix("附件3-2", n)
     rows += [
         [T("支出合计", span=3), F("detail_total", "支出合计（元）", "number", span=2), T("", span=3)],
         [T("三、项目绩效自评情况", span=W, style="head")],
         [T("项目绩效定性目标及实施计划完成情况", span=2, rows=2), T("预  期 目 标", span=3), T("实际完成", span=3)],
         [F("goal_expected", "定性预期目标", "text", span=3), F("goal_actual", "定性实际完成", "text", span=3)],
-        [T("一级指标", span=2), T("二级指标"), T("指标内容", span=2), T("指标（目标）值"), T("实际完成值", span=2)],
-    ]
-    quant = [("项目产出指标", "数量指标"), ("项目产出指标", "质量指标"), ("项目产出指标", "时效指标"),
-             ("项目产出指标", "成本指标"), ("项目效益指标", "经济效益指标"), ("项目效益指标", "社会效益指标"),
-             ("项目效益指标", "生态效益指标"), ("项目效益指标", "服务对象满意度指标")]
-    for i, (l1, l2) in enumerate(quant, start=1):
-        rows.append([T(l1, span=2), T(l2), F(f"q{i}_indicator", f"{l2}内容", "text", span=2),
-                     F(f"q{i}_target", f"{l2}目标值", "text"), F(f"q{i}_actual", f"{l2}实际完成值", "text", span=2)])
-    rows += [
+        [T("项目绩效定量目标（指标）及完成情况", rows=1 + sum(c[3] for c in _PROJECT_QUANT)), T("一级指标"),
+         T("二级指标"), T("指标内容", span=2), T("指标（目标）值"), T("实际完成值", span=2)],
+        *_quantitative(_PROJECT_QUANT, lambda p, l2: [
+            F(p + "indicator", f"{l2}内容", "text", span=2), F(p + "target", f"{l2}目标值", "text"),
+            F(p + "actual", f"{l2}实际完成值", "text", span=2)]),
         [T("绩效自评综合得分", span=4), F("score_total", "绩效自评综合得分", "score",
-                                        formula="={附件3-2!score_total}", span=4)],
+                                        formula=f"={{{score_sheet_name}!score_total}}", span=4)],
         [T("评价等次", span=4), F("grade", "评价等次", "choice", choices=GRADES, formula="=PE_GRADE(score_total)", span=4)],
-        *_reviewers(3),
+        *_reviewers(),
+        *_opinions([_LEADER, ("unit", "项目单位意见", "项目单位负责人（签章）"),
+                    ("dept", "主管部门意见", "主管部门负责人（签章）"), _FINANCE]),
+        [T("填报人（签名）：", span=2), F("filler", "填报人", "text", span=2), T("联系电话：", span=2),
+         F("filler_phone", "填报人联系电话", "text", span=2)],
         [T("五、评价报告综述（文字部分）", span=W, style="head")],
         [F("summary", "评价报告综述", "text", span=W)],
     ]
@@ -444,31 +580,73 @@ def attachment2_2_2020() -> Form:
               for k, label in _FUNDS]
     checks += [SumCheck("arrived_total", ("spent_total", "balance_total"), "实际到位资金 = 实际支出 + 结余"),
                SumCheck("detail_total", tuple(f"detail{i}_amount" for i in range(1, DETAIL_ROWS + 1)), "支出明细合计")]
-    return Form("附件2-2", "项目支出绩效评价自评报告", [10, 11, 11, 11, 11, 11, 11, 11], rows, checks,
+    return Form(_suffix("附件2-2", n), "项目支出绩效评价自评报告", [10, 11, 11, 11, 11, 11, 11, 11], rows, checks,
                 repeat_rows=2, key="a22_2020")
+
+
+def project_2020(n: int) -> list[Form]:
+    """One project of the 2020 set: its 自评报告 (附件2-2) and its 评分表 (附件3-2)."""
+    return [attachment2_2_2020(n),
+            score_sheet(_suffix("附件3-2", n), "hunan-project-2020", "项目支出绩效评价指标体系（参考样表）",
+                        [("具体指标", lambda ind: ind.explain), ("评价标准", lambda ind: ind.standard)], split=True)]
+
+
+# --------------------------------------------------------------------------- 冷水滩 2021
+LST_PROJECT_SECTIONS = [
+    "一、项目概况", "二、项目资金使用及管理情况", "三、项目绩效指标完成情况",
+    "四、绩效目标未完成原因和下一步改进措施", "五、绩效自评得分等级结果及拟应用和公开情况",
+    "六、绩效自评工作的经验、问题和建议", "七、其他需要说明的问题",
+]
+LST_DEPT_SECTIONS = [
+    "一、部门概况", "二、一般公共预算支出情况", "三、政府性基金预算支出情况", "四、国有资本经营预算支出情况",
+    "五、社会保险基金预算支出情况", "六、部门整体支出绩效情况", "七、绩效自评得分情况及绩效等级",
+    "八、存在的问题及原因分析", "九、改进措施和有关建议", "十、其他需要说明的情况",
+]
+
+
+def _unit_and_date(label: str) -> list[list]:
+    """The unit named under the title and signed with the date at the end (seed 002)."""
+    return [[T(label), F("unit_name", label, "text", required=True)], [T("报告日期"), F("report_date", "报告日期", "text")]]
+
+
+def lengshuitan_project(n: int, year: int | None = None) -> list[Form]:
+    """One 专项（项目） of 冷水滩: its 自评报告 (附件1) and its 评价表 (附件2). The first carries
+    the workbook's report year."""
+    head = _unit_and_date("单位名称") + ([[T("报告年度"), _year_field(year)]] if year else [])
+    return [report_form(_suffix("附件1", n), "lst_project_report", "{year}年度专项（项目）资金绩效自评报告",
+                        LST_PROJECT_SECTIONS, head, required=(1, 2, 3)),
+            score_sheet(_suffix("附件2", n), "lengshuitan-project-2021", "{year}年度财政专项（项目）资金绩效评价表",
+                        [("指标解释", lambda ind: ind.explain), ("指标说明", _standard)])]
 
 
 # --------------------------------------------------------------------------- template sets
 def template_sets() -> dict[str, TemplateSet]:
+    """Each set's ``forms`` are the sheets of its template, the first project's included."""
+    p2020 = project_2020(1)
+    lst = lengshuitan_project(1, year=2021)
     return {s.id: s for s in [
         TemplateSet(
-            "2023", f"{YEAR}_部门整体支出绩效自评.xlsx", f"{YEAR}年度预算单位整体支出绩效自评", YEAR,
+            "2023", "2023_部门整体支出绩效自评.xlsx", "预算单位整体支出绩效自评（2023样表）", 2023,
             "部门整体支出绩效自评", "附件2",
-            [attachment1_2023(), attachment2_2023(), attachment3_2023(), attachment4_2023()],
+            [attachment1_2023(2023), attachment2_2023(), attachment3_2023(1), attachment4_2023()],
             same=[(("附件1", "unit_name"), ("附件2", "unit_name"), "预算单位名称"),
                   (("附件1", "project_final"), ("附件2", "expense_project"), "项目支出决算数"),
                   (("附件2", "unit_name"), ("附件4", "unit_name"), "单位名称")],
-            repeatable="a3_2023", budget=("附件2", "budget_full")),
+            project=lambda n: [attachment3_2023(n)], budget=("附件2", "budget_full")),
         TemplateSet(
             "2020", "2020_部门整体支出绩效评价自评报告.xlsx", "部门整体支出绩效评价自评报告（湖南2020样表）", 2020,
             "部门整体支出绩效评价自评", "附件3-1",
-            [attachment2_1_2020(), attachment2_2_2020(),
-             score_sheet("附件3-1", "hunan-dept-2020", "部门整体支出绩效评价评分表（参考样表）"),
-             score_sheet("附件3-2", "hunan-project-2020", "项目支出绩效评价指标体系（参考样表）")],
-            budget=("附件2-1", "inc_total_0")),
+            [attachment2_1_2020(2020), p2020[0],
+             score_sheet("附件3-1", "hunan-dept-2020", "部门整体支出绩效评价评分表（参考样表）"), p2020[1]],
+            project=project_2020, budget=("附件2-1", "inc_total_0")),
         TemplateSet(
             "2021-lengshuitan", "2021_冷水滩区绩效评价表.xlsx", "专项资金及部门整体支出绩效评价表（冷水滩2021）", 2021,
             "部门整体支出绩效评价", "附件4",
-            [score_sheet("附件2", "lengshuitan-project-2021", "2021年度财政专项（项目）资金绩效评价表"),
-             score_sheet("附件4", "lengshuitan-dept-2021", "2021年度部门整体支出绩效评价表")]),
+            [*lst,
+             report_form("附件3", "lst_dept_report", "{year}年度部门整体支出绩效自评报告", LST_DEPT_SECTIONS,
+                         _unit_and_date("部门（单位）名称"), required=(1, 2, 6)),
+             score_sheet("附件4", "lengshuitan-dept-2021", "{year}年度部门整体支出绩效评价表",
+                         [("评价标准", lambda ind: ind.standard), ("指标说明", lambda ind: ind.formula)], split=True)],
+            same=[(("附件3", "unit_name"), ("附件1", "unit_name"), "单位名称")],
+            project=lengshuitan_project),
     ]}

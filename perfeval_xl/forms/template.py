@@ -22,7 +22,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from perfeval_xl import __version__
 from perfeval_xl.files import save_reproducible
-from perfeval_xl.forms.layout import F, Form, T, TemplateSet
+from perfeval_xl.forms.layout import BOOK_NAMES, REPORT_YEAR, F, Form, T, TemplateSet
 
 TEMPLATE_PROP = "perfeval.template"
 VERSION_PROP = "perfeval.version"
@@ -68,10 +68,24 @@ def _resolve(formula: str, book_addresses: dict[str, dict[str, str]]) -> str:
     return re.sub(r"\{([^!{}]+)!(\w+)\}", sub, formula)
 
 
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+_PLACEHOLDER_NAMES = {"year": REPORT_YEAR, "prev": f"({REPORT_YEAR}-1)"}
+
+
+def heading(text: str) -> str:
+    """Fixed text as written to its cell: ``{year}年度…`` becomes ``=report_year&"年度…"``."""
+    parts = _PLACEHOLDER.split(text)
+    if len(parts) == 1:
+        return text
+    terms = [_PLACEHOLDER_NAMES.get(p, p) if odd else '"' + p.replace('"', '""') + '"'
+             for odd, p in ((i % 2 == 1, p) for i, p in enumerate(parts)) if odd or p]
+    return "=" + "&".join(terms)
+
+
 def _style(c, item) -> None:
     wrap = Alignment(horizontal="center", vertical="center", wrap_text=True)
     if isinstance(item, T):
-        c.value = item.text or None
+        c.value = heading(item.text) or None
         if item.style == "title":
             c.font = Font(name=TITLE_FONT, size=16, bold=True)
             c.alignment = Alignment(horizontal="center", vertical="center")
@@ -137,7 +151,8 @@ def write_form(wb: Workbook, form: Form, book_addresses: dict[str, dict[str, str
             _style(c, item)
             if isinstance(item, F):
                 ref = f"{quote_sheetname(form.sheet)}!${get_column_letter(col)}${r}"
-                ws.defined_names[item.name] = DefinedName(item.name, attr_text=ref)
+                names = wb.defined_names if item.name in BOOK_NAMES else ws.defined_names
+                names[item.name] = DefinedName(item.name, attr_text=ref)
                 if item.formula:
                     c.value = _resolve(item.formula, book_addresses)
                 if item.choices:
