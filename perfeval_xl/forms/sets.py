@@ -604,9 +604,11 @@ LST_DEPT_SECTIONS = [
 ]
 
 
-def _unit_and_date(label: str) -> list[list]:
-    """The unit named under the title and signed with the date at the end (seed 002)."""
-    return [[T(label), F("unit_name", label, "text", required=True)], [T("报告日期"), F("report_date", "报告日期", "text")]]
+def _unit_and_date(label: str, signed: bool = False) -> list[list]:
+    """The unit named under the title, and the unit and date signed at the end (seed 002)."""
+    return [[T(label), F("unit_name", label, "text", required=True)],
+            *([[T("落款单位"), F("signed_by", "落款单位", "text")]] if signed else []),
+            [T("报告日期"), F("report_date", "报告日期", "text")]]
 
 
 def lengshuitan_project(n: int, year: int | None = None) -> list[Form]:
@@ -644,7 +646,7 @@ def template_sets() -> dict[str, TemplateSet]:
             "部门整体支出绩效评价", "附件4",
             [*lst,
              report_form("附件3", "lst_dept_report", "{year}年度部门整体支出绩效自评报告", LST_DEPT_SECTIONS,
-                         _unit_and_date("部门（单位）名称"), required=(1, 2, 6)),
+                         _unit_and_date("部门（单位）名称", signed=True), required=(1, 2, 6)),
              score_sheet("附件4", "lengshuitan-dept-2021", "{year}年度部门整体支出绩效评价表",
                          [("评价标准", lambda ind: ind.standard), ("指标说明", lambda ind: ind.formula)], split=True)],
             same=[(("附件3", "unit_name"), ("附件1", "unit_name"), "单位名称")],
