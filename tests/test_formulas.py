@@ -62,7 +62,8 @@ def test_score_sheet_formulas_match_engine(tid, sheet):
     expected = []
     for i, ind in enumerate(scheme.indicators, start=1):
         value = _first_value(scheme.id, ind)
-        book.set(sheet, f"sc{i}_value", "" if value is None else value)
+        cell = f"sc{i}_value" if book.address(sheet, f"sc{i}_value") else f"sc{i}_part1"  # 经济效益、社会效益 rows
+        book.set(sheet, cell, "" if value is None else value)
         expected.append(ind.score(value if value is not None else ""))
     for i, points in enumerate(expected, start=1):
         assert book.get(sheet, f"sc{i}_computed") == pytest.approx(float(points)), scheme.indicators[i - 1].name
