@@ -7,7 +7,6 @@ import subprocess
 import sys
 import zipfile
 from decimal import Decimal
-from pathlib import Path
 
 import docx
 import pytest
@@ -155,6 +154,8 @@ def test_word_layout(tmp_path):
     assert highlighted and all(t.startswith("【请填写：") for t in highlighted)
     with zipfile.ZipFile(path) as z:
         assert "docProps/thumbnail.jpeg" not in z.namelist()
+        fonts = z.read("word/fontTable.xml").decode("utf-8")
+    assert '<w:font w:name="仿宋_GB2312"><w:altName w:val="仿宋"/><w:charset w:val="86"/>' in fonts
 
 
 def test_libreoffice_renders_the_draft(tmp_path, soffice):

@@ -2,11 +2,13 @@
 of texts/<set>.yaml filled in), chart (the score chart), word (the .docx in 公文 layout)."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 
 def default_output(path: Path, year: int, unit: str) -> Path:
-    return Path(path).with_name(f"{year}年度_{unit or '单位'}_绩效自评报告（初稿）.docx")
+    safe = re.sub(r'[\\/:*?"<>|\s]+', "_", unit).strip("_") or "单位"  # a name Windows accepts
+    return Path(path).with_name(f"{year}年度_{safe}_绩效自评报告（初稿）.docx")
 
 
 def report_file(path: Path, out: Path | None = None, book=None):

@@ -21,7 +21,9 @@ from perfeval_xl.report.draft import PLACEHOLDER, Block, Draft
 
 LATIN = "Times New Roman"
 TITLE, HEADING, SUB, BODY, PAGE_NO = "方正小标宋简体", "黑体", "楷体_GB2312", "仿宋_GB2312", "宋体"
-ALT_NAMES = {TITLE: "华文中宋", HEADING: "SimHei", SUB: "楷体", BODY: "仿宋", PAGE_NO: "SimSun"}
+# font → (installed alternative Word substitutes when it is missing, family for other programs)
+ALT_NAMES = {TITLE: ("华文中宋", "roman"), HEADING: ("SimHei", "swiss"), SUB: ("楷体", "roman"),
+             BODY: ("仿宋", "roman"), PAGE_NO: ("SimSun", "roman")}
 LINE = 28.95  # pt: 225 mm of text height / 22 lines
 _PLACEHOLDER = re.compile(f"({re.escape(PLACEHOLDER)}[^】]*】)")
 
@@ -93,6 +95,18 @@ def _setup(doc) -> None:
     _style(doc, "Heading 2", SUB, 16)
     _style(doc, "Caption", BODY, 14, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False, exact=False)
     _page_numbers(doc)
+    _font_table(doc)
+
+
+def _font_table(doc) -> None:
+    """Declare the Chinese fonts in word/fontTable.xml with their alternatives (w:altName),
+    GB2312 charset and family, so a machine without 仿宋_GB2312 shows 仿宋, not a default face."""
+    part = next(p for p in doc.part.package.iter_parts() if p.partname == "/word/fontTable.xml")
+    entries = "".join(
+        f'<w:font w:name="{name}"><w:altName w:val="{alt}"/><w:charset w:val="86"/>'
+        f'<w:family w:val="{family}"/><w:pitch w:val="variable"/></w:font>'
+        for name, (alt, family) in ALT_NAMES.items())
+    part._blob = part.blob.replace(b"</w:fonts>", entries.encode("utf-8") + b"</w:fonts>")
 
 
 def _drop_border(style) -> None:
