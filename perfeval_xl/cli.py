@@ -36,6 +36,11 @@ def cmd_assess(args) -> int:
     from perfeval_xl.scoring import assess_file, write_scored_copy
 
     book, a = assess_file(Path(args.file))
+    if getattr(args, "report", None):
+        from perfeval_xl.checks.assess import identify
+        from perfeval_xl.checks.narrative import check_report
+
+        a.findings += check_report(Path(args.report), book, identify(book), a.forms, a.unit)
     if args.output:
         write_scored_copy(book, a, Path(args.output))
     if args.json:
@@ -47,6 +52,17 @@ def cmd_assess(args) -> int:
         if args.output:
             print(f"已写出：{args.output}（含“校验结果”工作表；原文件未修改）")
     return 1 if a.errors else 0
+
+
+def cmd_report(args) -> int:
+    from perfeval_xl.report import report_file
+
+    out, _, a = report_file(Path(args.file), Path(args.output) if args.output else None)
+    print(f"已生成报告初稿：{out}")
+    print(f"单位：{a.unit or '（未填写）'}    年度：{a.year}" +
+          (f"    总分：{a.main.total:f}    评价等次：{a.main.grade}" if a.main and a.main.total is not None else ""))
+    print("数字均取自工作簿；【请填写：…】处请单位补充。")
+    return 0
 
 
 def cmd_templates(args) -> int:
@@ -209,7 +225,12 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--weight", help="分值")
     s.set_defaults(func=cmd_indicator)
     _file_command(sub, "score", "评分：计算各表得分、总分和等次，并校验", cmd_assess)
-    _file_command(sub, "validate", "校验：列出错误和提示（退出码 0 无错误，1 有错误，2 文件无法读取）", cmd_assess)
+    s = _file_command(sub, "validate", "校验：列出错误和提示（退出码 0 无错误，1 有错误，2 文件无法读取）", cmd_assess)
+    s.add_argument("--report", help="同时核对Word报告（.docx）中的数字与表中数字")
+    s = sub.add_parser("report", help="生成自评报告Word初稿：数字取自工作簿，单位填写的内容留出【请填写：…】")
+    s.add_argument("file", help="工作簿文件（.xlsx）")
+    s.add_argument("-o", "--output", help="输出的 .docx（默认放在工作簿旁）")
+    s.set_defaults(func=cmd_report)
     s = sub.add_parser("export", help="锁定导出：校验无误后写出去除公式、保护并盖章的新文件（原文件不变）")
     s.add_argument("file")
     s.add_argument("-o", "--output", help="输出文件；默认按“年度_单位_报表名”命名，放在原文件旁")

@@ -41,7 +41,11 @@ def rewrite_zip(path: Path, edit: Callable[[dict[str, bytes]], dict[str, bytes]]
     path = Path(path)
     with zipfile.ZipFile(path) as src:
         entries = edit({info.filename: src.read(info) for info in src.infolist()})
+    return write_zip(path, entries)
 
+
+def write_zip(path: Path, entries: dict[str, bytes]) -> Path:
+    """Write a zip package atomically with fixed entry times and modes (reproducible bytes)."""
     def write(tmp: Path) -> None:
         with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as dst:
             for name, data in entries.items():

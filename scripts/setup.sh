@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 need_apt=()
 command -v soffice >/dev/null || need_apt+=(libreoffice-calc libreoffice-script-provider-python)
 /usr/bin/python3 -c "import uno" 2>/dev/null || need_apt+=(python3-uno)  # the tests' LibreOffice probe
+dpkg -s libreoffice-writer >/dev/null 2>&1 || need_apt+=(libreoffice-writer)  # renders the Word report draft
 command -v pdftoppm >/dev/null || need_apt+=(poppler-utils)
 fc-list 2>/dev/null | grep -qi "noto.*cjk" || need_apt+=(fonts-noto-cjk)
 if [ ${#need_apt[@]} -gt 0 ]; then

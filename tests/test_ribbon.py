@@ -143,3 +143,14 @@ def test_the_users_file_is_not_changed_by_score_or_validate(excel, example):
     press(app, book, "score")
     press(app, book, "validate")
     assert hashlib.sha256(example.read_bytes()).hexdigest() == before  # only Excel's own Save writes it
+
+
+def test_report_button_writes_the_draft_beside_the_workbook(excel, example):
+    import docx
+
+    app, book = excel
+    press(app, book, "report")
+    out = example.parent / "2023年度_岳阳市公共租赁房屋运营服务中心_绩效自评报告（初稿）.docx"
+    assert f"已生成报告初稿：{out}" in app.alerts[-1] and app.calculations == 1
+    text = "\n".join(p.text for p in docx.Document(out).paragraphs)
+    assert "全年执行数1,323.28万元，预算执行率100%" in text and "评价等次为“优”" in text

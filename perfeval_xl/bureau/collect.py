@@ -45,7 +45,7 @@ class Skipped(BaseModel):
 
 
 # ----------------------------------------------------------------------------- one file
-_CUSTOM_PROP = re.compile(r'<property [^>]*name="([^"]+)"[^>]*>\s*<vt:\w+>([^<]*)</vt:\w+>', re.S)
+_CUSTOM_PROP = re.compile(r'<property [^>]*name="([^"]+)"[^>]*>\s*<vt:\w+[^>]*>([^<]*)</vt:\w+>', re.S)
 _DEFINED = re.compile(r'<definedName ([^>]*)>([^<]*)</definedName>')
 
 

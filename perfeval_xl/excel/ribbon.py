@@ -199,6 +199,21 @@ def export_locked(book, ui) -> Path | None:
     return r.path
 
 
+@handler("report")
+def draft_report(book, ui) -> Path | None:
+    """The Word draft of the 自评报告 beside the workbook, from the figures Excel shows now."""
+    from perfeval_xl.report import report_file
+
+    if not book.fullname or not Path(book.fullname).exists():
+        ui.alert("请先保存工作簿，再生成报告。")
+        return None
+    ui.status("正在生成报告初稿……")
+    book.app.calculate()
+    out, _, _ = report_file(Path(book.fullname), book=XlwingsBook(book))
+    ui.alert(f"已生成报告初稿：{out}\n数字均取自本工作簿；黄色【请填写：…】处请补充后再报送。")
+    return out
+
+
 @handler("new_project")
 def new_project(book, ui) -> list[str]:
     """Build the next project's sheets in a scratch workbook, then copy them in (names come along)."""

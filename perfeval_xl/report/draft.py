@@ -1,0 +1,165 @@
+"""The 自评报告 draft as data: blocks of text with every figure taken from the workbook.
+
+The outline and the wording are data (report/texts/<set>.yaml, one file per template set); this
+module only fills them in: ``{数字}`` becomes the figure, ``[…]`` clauses go when a figure in them
+is empty or zero, ``each`` items repeat over the lost points, ``table`` / ``chart`` become the
+score table and the score chart. What only the unit knows stays a 【请填写：…】 placeholder.
+Same workbook, same draft: nothing here depends on time, place or order of dictionaries.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Literal
+
+from perfeval_xl.book import Book
+from perfeval_xl.checks.assess import Assessment, identify
+from perfeval_xl.report.figures import Figure, Figures, Row, wording
+
+BlockKind = Literal["title", "line", "heading", "sub", "para", "table", "chart", "page_break"]
+PLACEHOLDER = "【请填写："
+_FIELD = re.compile(r"\{([^{}]+)\}")
+_CLAUSE = re.compile(r"\[([^\[\]]*)\]")
+
+
+@dataclass
+class Chart:
+    title: str
+    categories: list[str]
+    series: list[tuple[str, list[Decimal]]]  # (legend, one value per category)
+
+
+@dataclass
+class Block:
+    kind: BlockKind
+    text: str = ""
+    rows: list[list[str]] = field(default_factory=list)  # table: header first
+    chart: Chart | None = None
+
+
+@dataclass
+class Draft:
+    template: str
+    year: int
+    unit: str
+    blocks: list[Block]
+
+    def text(self) -> str:
+        """Everything a reader sees, in order: what 'same workbook, same text' compares."""
+        out = []
+        for b in self.blocks:
+            if b.kind == "table":
+                out += ["\t".join(r) for r in b.rows]
+            elif b.kind == "chart":
+                out.append(f"[图] {b.chart.title}")
+            elif b.kind != "page_break":
+                out.append(b.text)
+        return "\n".join(out)
+
+
+def fill(template: str, figures: Figures, extra: dict[str, str] | None = None) -> str:
+    """Put figures into one sentence template (see the head of texts/2023.yaml)."""
+    extra = extra or {}
+
+    def present(name: str) -> bool:
+        if name in extra or name.startswith("一级指标"):
+            return bool(extra.get(name, "x"))
+        f = figures[name]
+        return not f.missing and f.value != 0
+
+    text = _CLAUSE.sub(lambda m: m.group(1) if all(present(n) for n in _FIELD.findall(m.group(1))) else "",
+                       template)
+
+    def value(m: re.Match) -> str:
+        name = m.group(1)
+        if name in extra:
+            return extra[name] or f"{PLACEHOLDER}{name}】"
+        if name.startswith("一级指标"):
+            return _parts_inline(figures, name.partition(":")[2] or None)
+        return figures[name].text()
+
+    text = _FIELD.sub(value, text)
+    text = re.sub(r"，其中[：:]?(?=[。；])", "", text)  # a list whose every item was dropped
+    return re.sub(r"[，；：、]+(?=[。）])", "", text)
+
+
+def _score(v: Decimal | None) -> str:
+    return Figure("", v, "score").text() if v is not None else f"{PLACEHOLDER}得分】"
+
+
+def _parts_inline(figures: Figures, sheet: str | None) -> str:
+    return "；".join(f"{l1}（分值{_score(w)}分）得{_score(s)}分" for l1, w, s in figures.parts(sheet))
+
+
+def _row_fields(i: int, r: Row) -> dict[str, str]:
+    return {"序号": str(i), "一级指标": r.l1, "二级指标": r.l2, "指标": r.name, "年度指标值": r.target,
+            "实际完成值": r.actual, "分值": _score(r.weight), "得分": _score(r.score), "扣分": _score(r.lost),
+            "偏差原因": r.reason.rstrip("。；;，, ")}
+
+
+def score_table(figures: Figures, sheet: str | None) -> list[list[str]]:
+    parts = figures.parts(sheet)
+    rows = [["一级指标", "分值", "得分", "扣分"]]
+    for l1, w, s in parts:
+        rows.append([l1, _score(w), _score(s), _score(w - s) if s is not None else ""])
+    total_w = sum((w for _, w, _ in parts), Decimal(0))
+    scored = [s for _, _, s in parts if s is not None]
+    total_s = sum(scored, Decimal(0)) if len(scored) == len(parts) else None
+    rows.append(["合计", _score(total_w), _score(total_s), _score(total_w - total_s) if total_s is not None else ""])
+    return rows
+
+
+def score_chart(figures: Figures, sheet: str | None) -> Chart:
+    parts = figures.parts(sheet)
+    return Chart("各一级指标分值与得分", [p[0] for p in parts],
+                 [("分值", [p[1] for p in parts]), ("得分", [p[2] or Decimal(0) for p in parts])])
+
+
+def _item(item, figures: Figures) -> list[Block]:
+    if isinstance(item, str):
+        return [Block("para", fill(item, figures))]
+    if "sub" in item:
+        return [Block("sub", fill(item["sub"], figures))]
+    if "table" in item:
+        return [Block("table", rows=score_table(figures, item.get("sheet")))]
+    if "chart" in item:
+        return [Block("chart", chart=score_chart(figures, item.get("sheet")))]
+    if "each" in item:
+        lost = [r for r in figures.rows(item.get("sheet")) if r.lost > 0]
+        if not lost:
+            return [Block("para", fill(item["none"], figures))]
+        return [Block("para", fill(item["text"], figures, _row_fields(i, r))) for i, r in enumerate(lost, start=1)]
+    if "when" in item or "unless" in item:
+        name = item.get("when") or item.get("unless")
+        f = figures[name]
+        shown = not f.missing and f.value != 0
+        return [Block("para", fill(item["text"], figures))] if shown == ("when" in item) else []
+    raise ValueError(f"报告提纲中无法识别的段落：{item}")
+
+
+def included(report: dict, figures: Figures) -> bool:
+    name = report.get("when")
+    return name is None or not figures[name].missing
+
+
+def reports(figures: Figures) -> list[dict]:
+    """The report outlines of the set that apply to this workbook (a project report only when
+    the project form is filled)."""
+    return [r for r in wording(figures.tset.id)["reports"] if included(r, figures)]
+
+
+def build(book: Book, a: Assessment) -> Draft:
+    tset = identify(book)
+    figures = Figures(book, tset, a.forms, a.unit)
+    blocks: list[Block] = []
+    for n, report in enumerate(reports(figures)):
+        if n:
+            blocks.append(Block("page_break"))
+        blocks.append(Block("title", fill(report["title"], figures)))
+        blocks += [Block("line", fill(line, figures)) for line in report.get("lines", [])]
+        for section in report["sections"]:
+            blocks.append(Block("heading", section["heading"]))
+            for item in section["text"]:
+                blocks += _item(item, figures)
+    return Draft(tset.id, tset.year, a.unit, blocks)
