@@ -94,6 +94,25 @@ class Form:
         return next(f for f in self.fields() if f.name == name)
 
 
+@dataclass(frozen=True)
+class Derived:
+    """A 评分表 input that an official formula defines from figures the workbook holds.
+
+    The template pre-fills the value cell with a native formula (plain arithmetic, so that it
+    computes in WPS and LibreOffice too); the accountant may type over it, and the validator
+    reports a typed value that differs. ``kind``: "ratio" is of / per (控制率, 到位率);
+    "change" is (of − per) / per (变动率); "balance" picks the 资金结余 case from 结余 (of)
+    and 上年结转 (per).
+    """
+
+    sheet: str  # the 评分表
+    indicator: str  # the scheme's indicator id
+    of: tuple[str, str]  # (sheet, field)
+    per: tuple[str, str]  # (sheet, field)
+    kind: Literal["ratio", "change", "balance"] = "ratio"
+    text: str = ""  # the formula in words, when the scheme prints none
+
+
 @dataclass
 class TemplateSet:
     """One workbook: the forms of one edition, in sheet order."""
@@ -109,3 +128,4 @@ class TemplateSet:
     same: list[tuple[tuple[str, str], tuple[str, str], str]] = field(default_factory=list)
     repeatable: str = ""  # key of a form the user may add copies of (附件3 per project)
     budget: tuple[str, str] | None = None  # (sheet, name) of the unit's budget, for budget weights
+    derived: list[Derived] = field(default_factory=list)  # 评分表 inputs computed from the forms

@@ -5,7 +5,7 @@ Sheets mirror the seed forms: same headings, same order, same merged cells. Our 
 """
 from __future__ import annotations
 
-from perfeval_xl.forms.layout import F, Form, IndicatorRows, SumCheck, T, TemplateSet
+from perfeval_xl.forms.layout import Derived, F, Form, IndicatorRows, SumCheck, T, TemplateSet
 from perfeval_xl.engine.scheme import load as load_scheme
 
 YEAR = 2023  # the 2023 set's report year; the previous year's 决算 is YEAR - 1
@@ -243,10 +243,32 @@ def attachment4_2023() -> Form:
 
 
 # --------------------------------------------------------------------------- score sheets (评分表)
-def score_sheet(sheet: str, scheme_id: str, title: str) -> Form:
+# 评分表 inputs the official texts define from figures of the same workbook (docs/rules.md).
+DERIVED_2020 = [
+    Derived("附件3-1", "staff_control", ("附件2-1", "staff_actual"), ("附件2-1", "staff_quota"),
+            text="在职人员控制率=实有人数/人员编制×100%"),
+    Derived("附件3-1", "balance", ("附件2-1", "exp_balance_0"), ("附件2-1", "inc_carry_0"), "balance",
+            text="结余（汇总行当年结余）与上年结转比较"),
+    Derived("附件3-2", "funds_in_place", ("附件2-2", "arrived_total"), ("附件2-2", "plan_total")),
+]
+
+
+def derived_formula(d: Derived, scheme) -> str:
+    """The native Excel formula of a derived input: arithmetic and IF only, no PE_* function."""
+    of, per = (f"{{{s}!{n}}}" for s, n in (d.of, d.per))
+    if d.kind == "balance":
+        labels = [o.label for o in scheme.find(d.indicator).rule.options]
+        return (f'=IF({of}="","",IF(N({of})<=0,"{labels[0]}",'
+                f'IF(N({of})<=N({per}),"{labels[1]}","{labels[2]}")))')
+    top = f"({of}-{per})" if d.kind == "change" else of
+    return f'=IF(N({per})=0,"",{top}/{per})'
+
+
+def score_sheet(sheet: str, scheme_id: str, title: str, derived: list[Derived] = ()) -> Form:
     """A 评分表 from an indicator system: one row per 三级指标, its 评分标准 printed beside it."""
     scheme = load_scheme(scheme_id)
     inds = scheme.indicators
+    defaults = {d.indicator: derived_formula(d, scheme) for d in derived if d.sheet == sheet}
     rows = [[T(sheet, style="note")], _title(title, 8),
             [T("一级指标", style="head"), T("二级指标", style="head"), T("三级指标", style="head"),
              T("评分标准", style="head"), T("分值", style="head"), T("指标值或评价情况", style="head"),
@@ -263,15 +285,19 @@ def score_sheet(sheet: str, scheme_id: str, title: str) -> Form:
             row.append(T(f"{ind.l2}\n（{w2:g}分）" if w2 is not None else ind.l2, rows=n2))
         blank_ok = getattr(ind.rule, "blank_full", False)  # 没有楼堂馆所项目的部门按满分计算
         standard = ind.standard + (f"\n{ind.formula}" if ind.formula and ind.formula not in ind.standard else "")
+        rate = ind.input_kind == "rate"
+        # A number in a percent cell is a fraction: hand it to the UDF as the percentage it shows.
+        arg = f'IF(N({p}value)=0,{p}value,ROUND(N({p}value)*100,10)&"%")' if rate else f"{p}value"
         row += [
             T(ind.name), T(standard.strip(), style="note"),
             F(p + "weight", "分值", "score", value=float(ind.weight)),
-            F(p + "value", ind.input or "指标值", "text", required=not blank_ok, note=ind.standard),
+            F(p + "value", ind.input or "指标值", "percent" if rate else "text",
+              required=not blank_ok, note=ind.standard, default=defaults.get(ind.id)),
             F(p + "score", "自评得分", "score", formula=f'=IF({p}adjusted<>"",{p}adjusted,{p}computed)'),
             F(p + "reason", "扣分原因和其他说明", "text"),
             F(p + "computed", "计算得分", "score", helper=True,
-              formula=f'=PE_INDICATOR_SCORE("{ind.id}",{p}value,"{scheme_id}")' if blank_ok else
-              f'=IF({p}value="","",PE_INDICATOR_SCORE("{ind.id}",{p}value,"{scheme_id}"))'),
+              formula=f'=PE_INDICATOR_SCORE("{ind.id}",{arg},"{scheme_id}")' if blank_ok else
+              f'=IF({p}value="","",PE_INDICATOR_SCORE("{ind.id}",{arg},"{scheme_id}"))'),
             F(p + "adjusted", "调整后得分", "score", helper=True),
         ]
         rows.append(row)
@@ -463,9 +489,9 @@ def template_sets() -> dict[str, TemplateSet]:
             "2020", "2020_部门整体支出绩效评价自评报告.xlsx", "部门整体支出绩效评价自评报告（湖南2020样表）", 2020,
             "部门整体支出绩效评价自评", "附件3-1",
             [attachment2_1_2020(), attachment2_2_2020(),
-             score_sheet("附件3-1", "hunan-dept-2020", "部门整体支出绩效评价评分表（参考样表）"),
-             score_sheet("附件3-2", "hunan-project-2020", "项目支出绩效评价指标体系（参考样表）")],
-            budget=("附件2-1", "inc_total_0")),
+             score_sheet("附件3-1", "hunan-dept-2020", "部门整体支出绩效评价评分表（参考样表）", DERIVED_2020),
+             score_sheet("附件3-2", "hunan-project-2020", "项目支出绩效评价指标体系（参考样表）", DERIVED_2020)],
+            budget=("附件2-1", "inc_total_0"), derived=DERIVED_2020),
         TemplateSet(
             "2021-lengshuitan", "2021_冷水滩区绩效评价表.xlsx", "专项资金及部门整体支出绩效评价表（冷水滩2021）", 2021,
             "部门整体支出绩效评价", "附件4",
