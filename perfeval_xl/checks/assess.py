@@ -405,8 +405,8 @@ def check_derived(c: _Checker, name: str, ind: Indicator, d: Derived, value: obj
     if expected is None:
         return
     formula = ind.formula or d.text
-    cells = "、".join(f"{s}!{c.book.address(s, n)}" for s, n in (d.of, d.per))
-    figures = f"{show(_dec(c.book.get(*d.of)))}、{show(_dec(c.book.get(*d.per)))}"
+    of, per = (f"{s}!{c.book.address(s, n)}（{_label(s, n)}{show(_dec(c.book.get(s, n)))}）" for s, n in (d.of, d.per))
+    cells = f"{of}与{per}"
     if d.kind == "balance":
         try:
             typed = ind.rule.pick(value)
@@ -414,12 +414,21 @@ def check_derived(c: _Checker, name: str, ind: Indicator, d: Derived, value: obj
             return  # reported as cannot_score
         should = ind.rule.options[int(expected)]
         if typed.label != should.label:
-            c.report(name, "derived_mismatch", f"{quote(ind.name)}填写“{value}”，按{cells}（{figures}）应为“{should.label}”"
+            c.report(name, "derived_mismatch", f"{quote(ind.name)}填写“{value}”，按{cells}应为“{should.label}”"
                                                f"（{formula}）")
         return
     if abs(Decimal(str(value)) - expected) >= RATE_TOLERANCE:
-        c.report(name, "derived_mismatch", f"{quote(ind.name)}填写{pct(Decimal(str(value)))}，按{cells}（{figures}）"
+        c.report(name, "derived_mismatch", f"{quote(ind.name)}填写{pct(Decimal(str(value)))}，按{cells}"
                                            f"应为{pct(expected)}（{formula}）")
+
+
+def _label(sheet: str, name: str) -> str:
+    """A field's label from the layouts (实有人数), for messages that name another sheet's cell."""
+    for tset in forms_mod.template_sets().values():
+        for form in tset.forms:
+            if form.sheet == sheet and name in {f.name for f in form.fields()}:
+                return form.field(name).label
+    return name
 
 
 def check_totals(c: _Checker, scheme: Scheme, expected_total: Decimal) -> str:
