@@ -15,6 +15,7 @@ from perfeval_xl.engine import scheme
 from perfeval_xl.engine.parse import ParseError, as_typed_in_percent_cell, read_rate
 from perfeval_xl.excel.udfs import PE_INDICATOR_SCORE, PE_QUAL_SCORE, PE_QUANT_SCORE, PE_ROW_SCORE
 from perfeval_xl.forms.sets import template_sets
+from perfeval_xl.forms.template import build_workbook
 from tests.conftest import EXAMPLE
 from tests.seeds.fill import fill, seed_data
 
@@ -247,7 +248,7 @@ def test_project_sheet_with_blank_name_is_checked_and_a_blank_one_ignored(exampl
     found = {(f.cell, f.code) for f in assess(book).findings if f.sheet == "附件3_1"}
     assert (book.address("附件3_1", "project_name"), "required") in found
     assert (book.address("附件3_1", "fund_total_full"), "not_number") in found
-    blank = OpenpyxlBook(__import__("perfeval_xl.forms.template", fromlist=["x"]).build_workbook(template_sets()["2023"]))
+    blank = OpenpyxlBook(build_workbook(template_sets()["2023"]))
     assert not [f for f in assess(blank).findings if f.sheet == "附件3_1"]
 
 
