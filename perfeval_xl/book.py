@@ -96,6 +96,11 @@ class OpenpyxlBook:
         coord = self.address(sheet, name)
         return None if coord is None else self.cell_value(sheet, coord)
 
+    def number_format(self, sheet: str, name: str) -> str | None:
+        """The cell's number format ("0.00%"): a number in a percent cell is a fraction."""
+        coord = self.address(sheet, name)
+        return None if coord is None else self.wb[sheet][coord].number_format
+
     def set(self, sheet: str, name: str, value: object) -> None:
         coord = self.address(sheet, name)
         if coord is None:

@@ -24,9 +24,11 @@ def cmd_schemes(args) -> int:
 
 
 def cmd_indicator(args) -> int:
-    from perfeval_xl.excel.udfs import indicator_score
+    from perfeval_xl.excel.udfs import indicator_echo, indicator_score
 
     print(indicator_score(args.name, args.value, args.scheme, args.weight))
+    if echo := indicator_echo(args.name, args.value, args.scheme):
+        print(f"提示：指标值“{args.value}”{echo}；如非此意，请带%号填写")
     return 0
 
 

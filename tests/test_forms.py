@@ -129,9 +129,14 @@ def test_seed_002_fills_the_lengshuitan_forms():
     # 附件2 reproduces the seed's 92. 附件4: the seed says 91, but its own text gives “三公经费”
     # 0 决算 of 0.4 预算 (控制率 0% ≤ 100%: 7 of 7 by the rule) where it scored 5, so 93.
     assert totals == {"附件2": Decimal(92), "附件4": Decimal(93)}
+    # Two of its typed scores no input can give under their rules: 管理制度健全性 7 (①②③④ × 2)
+    # and 满意度 5 (bands 6 / 4 / 2 / 0). The bureau sees them as errors.
+    unreachable = {f.cell for f in a.errors if f.code == "score_unreachable"}
+    assert unreachable == {book.address("附件4", "sc10_adjusted"), book.address("附件4", "sc16_adjusted")}
     assert book.get("附件4", "sc14_score") == 9  # 经济效益 5 + 社会效益 4 against one 分值 10
     assert a.year == 2021 and "冷水滩区保障性住房服务中心" in a.unit
     unscored = {book.address(s, f"sc{i}_value") for s, rows in seed002.ADJUSTED.items() for i in rows}
     for f in a.errors:  # only the rates the seed does not state, and its two unit names
-        assert (f.code == "required" and f.cell in unscored) or (f.code == "cross_sheet" and f.sheet == "附件1"), f
+        assert ((f.code == "required" and f.cell in unscored) or (f.code == "cross_sheet" and f.sheet == "附件1")
+                or f.cell in unreachable), f
     assert any(f.code == "cross_sheet" for f in a.errors)

@@ -14,13 +14,22 @@ from pydantic import BaseModel
 from perfeval_xl.forms import sets as forms_mod
 from perfeval_xl.book import Book, BookError
 from perfeval_xl.checks.catalogue import title
-from perfeval_xl.forms.layout import REPORT_YEAR, Form, IndicatorRows, SumCheck, TemplateSet
-from perfeval_xl.engine.parse import ParseError, normalize, parse_number, parse_value, pct, quote
+from perfeval_xl.forms.layout import REPORT_YEAR, Derived, F, Form, IndicatorRows, SumCheck, TemplateSet
+from perfeval_xl.engine.parse import (ParseError, as_typed_in_percent_cell, normalize, parse_number, parse_value, pct,
+                                     quote, read_rate, show)
 from perfeval_xl.engine.rules import ScoreError, execution_score, grade, score
-from perfeval_xl.engine.scheme import Scheme, load as load_scheme
+from perfeval_xl.engine.scheme import Indicator, Scheme, load as load_scheme
 
 NUMERIC = ("number", "money", "percent", "int", "score")
 TOLERANCE = Decimal("0.005")
+# A typed rate agrees with the one derived from the unit's own tables when the two differ by
+# less than 0.1 percentage point (113.3% for 162/143 is fine, 100% is not).
+RATE_TOLERANCE = Decimal("0.001")
+# Bounds (docs/rules.md): beyond these no county department's figure goes. Money is 万元, a
+# "number" field holds 元 (支出明细), an "int" a head count, a "score" a 分值 or 得分.
+SCALE = {"money": Decimal("1e7"), "number": Decimal("1e11"), "int": Decimal("1e6"), "score": Decimal(100)}
+RATE_BOUNDS = {"得分比例": (Decimal(0), Decimal(1))}  # by label; other rates within ±1000%
+MAX_RATE = Decimal(10)
 
 
 class Finding(BaseModel):
@@ -80,12 +89,46 @@ def _dec(v: object) -> Decimal | None:
 class _Checker:
     """Collects findings for one sheet, naming cells by the fields' defined names."""
 
-    def __init__(self, book: Book, sheet: str, out: list[Finding]):
-        self.book, self.sheet, self.out = book, sheet, out
+    def __init__(self, book: Book, sheet: str, out: list[Finding], year: int | None = None):
+        self.book, self.sheet, self.out, self.year = book, sheet, out, year
+        self._rates: dict[str, Decimal | None] = {}
 
     def get(self, name: str) -> object:
         v = self.book.get(self.sheet, name)
         return v.strip() if isinstance(v, str) else v
+
+    def typed(self, name: str, percent: bool = False) -> object:
+        """The value as typed: a number in a percent cell becomes the percentage it shows.
+        ``percent`` says whether the layout declares a percent cell, for books that cannot tell."""
+        fmt = getattr(self.book, "number_format", None)
+        in_percent_cell = "%" in (fmt(self.sheet, name) or "") if fmt else percent
+        v = self.get(name)
+        return as_typed_in_percent_cell(v) if in_percent_cell else v
+
+    def rate(self, name: str, label: str) -> Decimal | None:
+        """A rate input read by the one percent rule, reported once: unreadable, echoed, or
+        out of bounds. None when blank or unreadable."""
+        if name not in self._rates:
+            self._rates[name] = self._read_rate(name, label)
+        return self._rates[name]
+
+    def _read_rate(self, name: str, label: str) -> Decimal | None:
+        raw = self.typed(name, percent=True)
+        if blank(raw):
+            return None
+        try:
+            reading = read_rate(raw, label)
+        except ParseError as exc:
+            self.report(name, "not_number", str(exc))
+            return None
+        if reading.echo:
+            self.report(name, "read_as_percent", f"{label}填写的“{self.get(name)}”{reading.echo}；如非此意，请带%号填写",
+                        "warning")
+        low, high = RATE_BOUNDS.get(label, (-MAX_RATE, MAX_RATE))
+        if not low <= reading.fraction <= high:
+            self.report(name, "rate_out_of_range", f"{label}为{pct(reading.fraction)}，超出{pct(low)}至{pct(high)}")
+            return None
+        return reading.fraction
 
     def report(self, name: str, code: str, message: str, severity: str = "error") -> None:
         cell = self.book.address(self.sheet, name) or name
@@ -136,8 +179,9 @@ def report_year(book: Book, tset: TemplateSet) -> int:
 
 # ----------------------------------------------------------------------------- field checks
 def check_fields(c: _Checker, form: Form) -> None:
+    scored = _scored_inputs(form)
     for f in form.fields():
-        if f.computed:
+        if f.computed or f.name in scored:  # a 评分表 row's input is read with its indicator
             continue
         v = c.get(f.name)
         if f.value is not None:  # a fixed figure of the official form
@@ -148,18 +192,37 @@ def check_fields(c: _Checker, form: Form) -> None:
             if f.required:
                 c.report(f.name, "required", f"{f.label}未填写")
             continue
-        if f.kind in NUMERIC:
+        if f.kind == "percent":
+            c.rate(f.name, f.label)
+        elif f.kind in NUMERIC:
             try:
                 x = parse_number(v, f.label)
             except ParseError as exc:
                 c.report(f.name, "not_number", str(exc))
                 continue
-            if f.kind == "int" and x != x.to_integral_value():
-                c.report(f.name, "not_integer", f"{f.label}应为整数，填写的是{v}")
-            if f.kind == "money" and x < 0:
-                c.report(f.name, "negative", f"{f.label}为负数（{v}），请核实", "warning")
+            check_bounds(c, f, x, v)
         if f.choices and normalize(str(v)) not in f.choices:
             c.report(f.name, "bad_choice", f"{f.label}“{v}”应为：{'、'.join(f.choices)}")
+
+
+def _scored_inputs(form: Form) -> set[str]:
+    spec = form.indicators
+    if spec is None or spec.slots:
+        return set()
+    return {f"{spec.prefix}{i}_value" for i in range(1, spec.count + 1)}
+
+
+def check_bounds(c: _Checker, f: F, x: Decimal, v: object) -> None:
+    """Head counts are non-negative integers; amounts non-negative; nothing beyond any scale."""
+    if f.kind == "int" and x != x.to_integral_value():
+        c.report(f.name, "not_integer", f"{f.label}应为整数，填写的是{v}")
+    elif f.kind == "int" and x < 0:
+        c.report(f.name, "negative", f"{f.label}不能为负数（{v}）")
+    elif f.kind == "money" and x < 0:
+        c.report(f.name, "negative", f"{f.label}为负数（{v}），请核实", "warning")
+    limit = SCALE.get(f.kind)
+    if limit is not None and abs(x) > limit:
+        c.report(f.name, "out_of_scale", f"{f.label}“{v}”超出合理范围（绝对值不超过{show(limit)}）")
 
 
 def check_sums(c: _Checker, checks: list[SumCheck]) -> None:
@@ -182,8 +245,10 @@ def check_sums(c: _Checker, checks: list[SumCheck]) -> None:
 
 
 # ----------------------------------------------------------------------------- scored rows
-def _check_row_score(c: _Checker, p: str, label: str, weight: Decimal, computed: Decimal | None) -> Decimal | None:
-    """The final score of a row (computed, or the evaluator's adjusted score) and its checks."""
+def _check_row_score(c: _Checker, p: str, label: str, weight: Decimal, computed: Decimal | None,
+                     reachable: set[Decimal] | None = None) -> Decimal | None:
+    """The final score of a row (computed, or the evaluator's adjusted score) and its checks.
+    ``reachable``: every score a discrete rule can give; an adjusted score outside it is impossible."""
     adjusted_raw, reason = c.get(p + "adjusted"), c.get(p + "reason")
     final = computed
     if not blank(adjusted_raw):
@@ -194,6 +259,9 @@ def _check_row_score(c: _Checker, p: str, label: str, weight: Decimal, computed:
         if adjusted < 0 or adjusted > weight:
             c.report(p + "adjusted", "score_out_of_range", f"{label}：调整后得分{adjusted:f}超出0至{weight:f}分")
             return None
+        if reachable is not None and adjusted not in reachable:
+            c.report(p + "adjusted", "score_unreachable",
+                     f"{label}：调整后得分{adjusted:f}按评分标准不可能得到（可得分值：{'、'.join(show(x) for x in sorted(reachable))}）")
         final = adjusted
         if computed is not None and adjusted != computed and blank(reason):
             c.report(p + "reason", "adjusted_without_reason",
@@ -238,6 +306,9 @@ def check_open_rows(c: _Checker, spec: IndicatorRows, scheme: Scheme) -> dict[st
             if blank(v["weight"]):
                 c.report(p + "weight", "required", f"{label}未填写分值")
             continue
+        if not 0 < weight <= SCALE["score"]:
+            c.report(p + "weight", "weight_out_of_range", f"{label}：分值{show(weight)}应大于0且不超过100")
+            continue
         weights[l1] += weight
         computed = _row_engine_score(c, p, label, v, weight, scheme)
         final = _check_row_score(c, p, label, weight, computed)
@@ -252,63 +323,146 @@ def check_open_rows(c: _Checker, spec: IndicatorRows, scheme: Scheme) -> dict[st
 
 def _row_engine_score(c: _Checker, p: str, label: str, v: dict, weight: Decimal, scheme: Scheme) -> Decimal | None:
     rules = scheme.row_rules
-    if blank(v["level"]):
-        if blank(v["target"]):
-            c.report(p + "target", "required", f"{label}未填写年度指标值")
-            return None
-        if not parse_value(v["target"]).is_numeric:
-            c.report(p + "target", "qualitative_needs_level",
-                     f"{label}：年度指标值“{v['target']}”无法识别为数值；定量指标请填写数值，"
-                     f"定性指标请选择完成等级并填写得分比例")
-            return None
-        if blank(v["actual"]):
-            c.report(p + "actual", "required", f"{label}未填写实际完成值")
-            return None
+    if not blank(v["level"]):
+        ratio = c.rate(p + "ratio", "得分比例")
+        if ratio is None and not blank(v["ratio"]):
+            return None  # unreadable or out of bounds: reported at the cell
         try:
-            return score(rules.quantitative, weight, (v["target"], v["actual"], v["direction"]))
+            return score(rules.qualitative, weight, (v["level"], v["ratio"] if ratio is None else ratio))
         except ScoreError as exc:
-            cell = _error_cell(str(exc), {"指标方向": p + "direction", "年度指标值": p + "target",
-                                          "实际完成值": p + "actual", "单位": p + "actual"})
-            c.report(cell, "cannot_score", f"{label}：{exc}")
+            c.report(_error_cell(str(exc), {"完成等级": p + "level", "比例": p + "ratio"}), "cannot_score",
+                     f"{label}：{exc}")
             return None
+    target, actual = c.typed(p + "target"), c.typed(p + "actual")
+    if blank(target):
+        c.report(p + "target", "required", f"{label}未填写年度指标值")
+        return None
     try:
-        return score(rules.qualitative, weight, (v["level"], v["ratio"]))
+        parsed = parse_value(target)
+    except ParseError as exc:
+        c.report(p + "target", "cannot_score", f"{label}：年度指标值{exc}")
+        return None
+    if not parsed.is_numeric:
+        c.report(p + "target", "qualitative_needs_level",
+                 f"{label}：年度指标值“{target}”无法识别为数值；定量指标请填写数值，"
+                 f"定性指标请选择完成等级并填写得分比例")
+        return None
+    if blank(actual):
+        c.report(p + "actual", "required", f"{label}未填写实际完成值")
+        return None
+    _echo_bare_rate(c, p + "actual", label, parsed, actual)
+    try:
+        return score(rules.quantitative, weight, (target, actual, v["direction"], c.year))
     except ScoreError as exc:
-        c.report(_error_cell(str(exc), {"完成等级": p + "level", "比例": p + "ratio"}), "cannot_score", f"{label}：{exc}")
+        cell = _error_cell(str(exc), {"指标方向": p + "direction", "年度指标值": p + "target",
+                                      "实际完成值": p + "actual", "单位": p + "actual"})
+        c.report(cell, "cannot_score", f"{label}：{exc}")
         return None
 
 
-def check_scheme_rows(c: _Checker, spec: IndicatorRows, scheme: Scheme) -> dict[str, Decimal]:
+def _echo_bare_rate(c: _Checker, name: str, label: str, target, actual: object) -> None:
+    """A bare number against a percentage target is read as a rate: say how (按85%计)."""
+    try:
+        value = parse_value(actual)
+        if target.kind != "percent" or value.kind != "number" or value.unit:
+            return
+        echo = read_rate(actual).echo
+    except ParseError:
+        return  # the rule reports it
+    if echo:
+        c.report(name, "read_as_percent", f"{label}：实际完成值“{actual}”{echo}；如非此意，请带%号填写", "warning")
+
+
+def check_scheme_rows(c: _Checker, spec: IndicatorRows, scheme: Scheme,
+                      derived: dict[str, Derived] | None = None) -> dict[str, Decimal]:
     """A 评分表: indicator i of the scheme on row i."""
     parts: dict[str, Decimal] = {l1: Decimal(0) for l1 in scheme.level1}
     for i, ind in enumerate(scheme.indicators, start=1):
         p = f"{spec.prefix}{i}_"
-        cell, value = _indicator_value(c, p)
+        cell, value = _indicator_value(c, p, ind)
         computed = None
-        if not blank(value) or getattr(ind.rule, "blank_full", False):
+        if value is not None:
             try:
-                computed = ind.score(value)
+                computed = score(ind.rule, ind.weight, value)
             except ScoreError as exc:
                 c.report(cell, "cannot_score", f"{quote(ind.name)}：{exc}")
-        final = _check_row_score(c, p, quote(ind.name), ind.weight, computed)
+        if (derived or {}).get(ind.id) is not None and value is not None:
+            check_derived(c, cell, ind, derived[ind.id], value)
+        reachable = getattr(ind.rule, "reachable", None)
+        final = _check_row_score(c, p, quote(ind.name), ind.weight, computed,
+                                 reachable(ind.weight) if reachable else None)
         if final is not None:
             parts[ind.l1] += final
     return parts
 
 
-def _indicator_value(c: _Checker, p: str) -> tuple[str, object]:
-    """(cell, value) a 评分表 row is scored on: its 指标值, or the sum of the 得分 of its parts
-    (经济效益、社会效益 on rows of their own); non-numbers are reported by check_fields."""
+def _indicator_value(c: _Checker, p: str, ind: Indicator) -> tuple[str, object | None]:
+    """(cell, value) a 评分表 row is scored on: its 指标值 as its rule takes it, or the sum of the
+    得分 of its parts (经济效益、社会效益 on rows of their own); None: nothing to score."""
     if c.book.address(c.sheet, p + "value"):
-        return p + "value", c.get(p + "value")
+        return p + "value", _row_input(c, p + "value", ind)
     parts, j = [], 1
     while c.book.address(c.sheet, f"{p}part{j}"):
         parts.append(c.get(f"{p}part{j}"))
         j += 1
     numbers = [_dec(v) for v in parts if not blank(v)]
-    if not numbers or None in numbers:
+    if not numbers or None in numbers:  # non-numbers are reported by check_fields
         return p + "part1", None
     return p + "part1", sum(numbers, Decimal(0))
+
+
+def _row_input(c: _Checker, name: str, ind: Indicator) -> object | None:
+    """A 评分表 row's input as its rule takes it (a rate as a fraction); None: nothing to score."""
+    value = c.get(name)
+    if ind.rule.blank_input(value):
+        return "" if value is None else value  # scored without reading it: not "nothing to score"
+    if blank(value):
+        return None
+    if ind.input_kind == "rate":
+        return c.rate(name, ind.input or ind.name)
+    return value
+
+
+def derive(book: Book, d: Derived) -> Decimal | None:
+    """The figure the official formula gives from the workbook's own tables (None: not computable)."""
+    of, per = (_dec(book.get(*ref)) if ref[0] in book.sheets() else None for ref in (d.of, d.per))
+    if of is None or per is None or (d.kind != "balance" and per == 0):
+        return None
+    if d.kind == "balance":  # the ratio 结余/上年结转 that picks the 资金结余 case
+        return Decimal(0) if of <= 0 else (Decimal(1) if of <= per else Decimal(2))
+    return (of - per) / per if d.kind == "change" else of / per
+
+
+def check_derived(c: _Checker, name: str, ind: Indicator, d: Derived, value: object) -> None:
+    """A typed value that differs from the one the unit's own figures give is an error."""
+    expected = derive(c.book, d)
+    if expected is None:
+        return
+    formula = ind.formula or d.text
+    of, per = (f"{s}!{c.book.address(s, n)}（{_label(s, n)}{show(_dec(c.book.get(s, n)))}）" for s, n in (d.of, d.per))
+    cells = f"{of}与{per}"
+    if d.kind == "balance":
+        try:
+            typed = ind.rule.pick(value)
+        except ScoreError:
+            return  # reported as cannot_score
+        should = ind.rule.options[int(expected)]
+        if typed.label != should.label:
+            c.report(name, "derived_mismatch", f"{quote(ind.name)}填写“{value}”，按{cells}应为“{should.label}”"
+                                               f"（{formula}）")
+        return
+    if abs(Decimal(str(value)) - expected) >= RATE_TOLERANCE:
+        c.report(name, "derived_mismatch", f"{quote(ind.name)}填写{pct(Decimal(str(value)))}，按{cells}"
+                                           f"应为{pct(expected)}（{formula}）")
+
+
+def _label(sheet: str, name: str) -> str:
+    """A field's label from the layouts (实有人数), for messages that name another sheet's cell."""
+    for tset in forms_mod.template_sets().values():
+        for form in tset.forms:
+            if form.sheet == sheet and name in {f.name for f in form.fields()}:
+                return form.field(name).label
+    return name
 
 
 def check_totals(c: _Checker, scheme: Scheme, expected_total: Decimal) -> str:
@@ -350,13 +504,20 @@ def check_budget(c: _Checker, spec: IndicatorRows, parts: dict[str, Decimal]) ->
 
 
 def untouched(book: Book, sheet: str, form: Form) -> bool:
-    """No input differs from the template (blank, or "/" as seed 001 strikes out 附件3)."""
+    """No input differs from the template (blank, "/" as seed 001 strikes out 附件3, the
+    pre-filled default, or a derived input still holding its formula)."""
     return all(blank(book.get(sheet, f.name)) or book.get(sheet, f.name) == f.default
+               or (_is_formula(f.default) and _is_formula(getattr(book, "raw", lambda *a: None)(sheet, f.name)))
                for f in form.fields() if not f.computed and f.value is None)
 
 
-def assess_form(book: Book, sheet: str, form: Form, out: list[Finding]) -> FormResult | None:
-    c = _Checker(book, sheet, out)
+def _is_formula(content: object) -> bool:
+    return isinstance(content, str) and content.startswith("=")
+
+
+def assess_form(book: Book, sheet: str, form: Form, out: list[Finding], tset: TemplateSet | None = None,
+                year: int | None = None) -> FormResult | None:
+    c = _Checker(book, sheet, out, year)
     check_fields(c, form)
     check_sums(c, form.checks)
     rates = {f.label: _dec(c.get(f.name)) for f in form.fields() if f.computed and f.kind == "percent"}
@@ -370,7 +531,7 @@ def assess_form(book: Book, sheet: str, form: Form, out: list[Finding]) -> FormR
         exec_points = check_budget(c, spec, parts)
         parts = {"预算执行": exec_points or Decimal(0), **parts}
     else:
-        parts = check_scheme_rows(c, spec, scheme)
+        parts = check_scheme_rows(c, spec, scheme, {d.indicator: d for d in spec.derived})
     total = sum(parts.values(), Decimal(0))
     label = check_totals(c, scheme, total)
     return FormResult(sheet=sheet, scheme=scheme.id, total=total, grade=label, parts=parts, rates=rates)
@@ -412,8 +573,9 @@ def assess(book: Book) -> Assessment:
     out: list[Finding] = []
     results = []
     sheets = forms_in(book, tset)
+    year = report_year(book, tset)
     for sheet, form in _used(book, tset, sheets):
-        result = assess_form(book, sheet, form, out)
+        result = assess_form(book, sheet, form, out, tset, year)
         if result is not None:
             results.append(result)
     check_same(book, tset, out)

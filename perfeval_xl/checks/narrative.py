@@ -15,7 +15,7 @@ from __future__ import annotations
 import functools
 import re
 import zipfile
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import InvalidOperation, ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 from perfeval_xl.book import Book, BookError
@@ -48,7 +48,10 @@ def _pattern(words: tuple[str, ...]) -> re.Pattern:
 
 
 def _agrees(stated: Decimal, places: int, table: Decimal) -> bool:
-    return table.quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP) == stated
+    try:
+        return table.quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP) == stated
+    except InvalidOperation:  # a table figure far beyond any stated one (1e308) cannot agree
+        return False
 
 
 def claims(text: str, labels: dict[str, str | list[str]]):

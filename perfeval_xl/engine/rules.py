@@ -13,11 +13,15 @@ from typing import Annotated, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from perfeval_xl.engine.parse import MONEY_SCALE, ParseError, Value, normalize, parse_number, parse_value, pct
+from perfeval_xl.engine.parse import (MONEY_SCALE, SERIALS, ParseError, Value, excel_date, normalize, parse_number,
+                                     parse_value, pct, read_rate)
 
 CENT = Decimal("0.01")
 ZERO = Decimal(0)
 ONE = Decimal(1)
+
+
+MAX_WEIGHT = Decimal(1000)  # 分值 beyond any official form (Decimal's precision stays safe)
 
 
 class ScoreError(ValueError):
@@ -37,6 +41,18 @@ def _number(value: object, what: str = "指标值") -> Decimal:
         raise ScoreError(str(exc)) from None
 
 
+def rate(value: object, what: str = "比率") -> Decimal:
+    """A rate read by the one percent rule (parse.read_rate), as a fraction."""
+    try:
+        return read_rate(value, what).fraction
+    except ParseError as exc:
+        raise ScoreError(str(exc)) from None
+
+
+def _reachable(points: set[Decimal], weight: Decimal) -> set[Decimal]:
+    return {finish(p, weight) for p in points}
+
+
 class _Rule(BaseModel):
     model_config = ConfigDict(extra="forbid")
     # Full marks stated by the text, when it states any ("计8分"); compared with 分值 on load.
@@ -44,6 +60,10 @@ class _Rule(BaseModel):
 
     def full_marks(self, weight: Decimal) -> Decimal:
         return self.full if self.full is not None else weight
+
+    def blank_input(self, value: object) -> bool:
+        """An input the rule scores without reading it (没有楼堂馆所项目: blank is full marks)."""
+        return False
 
 
 class Threshold(_Rule):
@@ -63,9 +83,12 @@ class Threshold(_Rule):
     count: Literal["proportional", "full", "started"] = "proportional"
     blank_full: bool = False  # 没有楼堂馆所项目的部门按满分计算
 
+    def blank_input(self, value: object) -> bool:
+        return self.blank_full and (value is None or str(value).strip() in ("", "无", "不适用"))
+
     def score(self, value: object, weight: Decimal) -> Decimal:
         full = self.full_marks(weight)
-        if self.blank_full and (value is None or str(value).strip() in ("", "无", "不适用")):
+        if self.blank_input(value):
             return full
         x = _number(value)
         over = {"lower": x - self.limit, "higher": self.limit - x, "target": abs(x - self.limit)}[self.better]
@@ -102,6 +125,10 @@ class Bands(_Rule):
             if (band.min is not None and x >= band.min) or (band.max is not None and x <= band.max):
                 return band.points
         return self.otherwise
+
+    def reachable(self, weight: Decimal) -> set[Decimal]:
+        """Every score the text can give: a self-assessed score outside this set is impossible."""
+        return _reachable({b.points for b in self.bands} | {self.otherwise}, weight)
 
 
 class Ratio(_Rule):
@@ -158,6 +185,12 @@ class Checklist(_Rule):
         met = item_numbers(value, len(self.items))
         return sum((self.items[i - 1].points for i in met), ZERO)
 
+    def reachable(self, weight: Decimal) -> set[Decimal]:
+        sums = {ZERO}
+        for item in self.items:
+            sums |= {s + item.points for s in sums}
+        return _reachable(sums, weight)
+
 
 class Failures(_Rule):
     """每出现一例不符合要求的扣``per``分，扣完为止: the input is the number of cases."""
@@ -170,6 +203,11 @@ class Failures(_Rule):
         if n < 0 or n != n.to_integral_value():
             raise ScoreError(f"不符合例数应为非负整数，而不是“{value}”")
         return self.full_marks(weight) - n * self.per
+
+    def reachable(self, weight: Decimal) -> set[Decimal]:
+        full = self.full_marks(weight)
+        cases = int(full / self.per) + 1 if self.per > 0 else 0
+        return _reachable({full - n * self.per for n in range(cases + 1)}, weight)
 
 
 class Option(BaseModel):
@@ -212,6 +250,9 @@ class Choice(_Rule):
     def score(self, value: object, weight: Decimal) -> Decimal:
         return self.pick(value).points
 
+    def reachable(self, weight: Decimal) -> set[Decimal]:
+        return _reachable({o.points for o in self.options}, weight)
+
 
 class Level(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -246,9 +287,7 @@ class Qualitative(_Rule):
     def score(self, value: object, weight: Decimal) -> Decimal:
         label, ratio_raw = value  # type: ignore[misc]
         lv = self.level(label)
-        ratio = _number(ratio_raw, "得分比例")
-        if ratio > 1:  # typed as 85 meaning 85%
-            ratio = ratio / 100
+        ratio = rate(ratio_raw, "得分比例")
         top_ok = ratio <= lv.high if lv.high_inclusive else ratio < lv.high
         if not (lv.low <= ratio and top_ok):
             top = "（含）" if lv.high_inclusive else ""
@@ -258,20 +297,45 @@ class Qualitative(_Rule):
         return ratio * weight
 
 
-def _comparable(target: Value, actual: Value) -> tuple[Decimal, Decimal]:
+def _dates(target: Value, actual: Value, year: int | None) -> tuple[Decimal, Decimal]:
+    """Deadline and completion date as comparable numbers (year × 1000 + day of year).
+
+    A target without a year takes the report year; without one (a bare UDF call) a dated
+    actual cannot be judged, because 2024年1月15日 is late for 2023's 12月31日 but not 2024's."""
+    if actual.kind == "number" and not actual.unit and SERIALS[0] <= actual.number <= SERIALS[1]:
+        actual = parse_value(excel_date(actual.number))  # a date cell read as its serial
+    if target.kind != actual.kind:
+        raise ScoreError(f"年度指标值“{target.raw}”与实际完成值“{actual.raw}”一个是日期一个不是")
+    t_year = target.year or year
+    if t_year is None and actual.year is not None:
+        raise ScoreError(f"年度指标值“{target.raw}”未写年份，无法判断实际完成值“{actual.raw}”是否逾期，"
+                         f"请写明年份（如“{actual.year}年{target.raw}”）")
+    a_year = actual.year or t_year
+    return (t_year or 0) * 1000 + target.number, (a_year or 0) * 1000 + actual.number
+
+
+def _as_rate(value: Value, raw: object, what: str) -> Value:
+    """A bare number beside a percentage is a rate too: 85 against ≥90% is 85%."""
+    return value.model_copy(update={"number": rate(raw, what), "unit": "%", "kind": "percent"})
+
+
+def _comparable(target: Value, actual: Value, raws: tuple[object, object],
+                year: int | None = None) -> tuple[Decimal, Decimal]:
     """Numbers of target and actual in one unit, or a ScoreError saying why they are not."""
     if not target.is_numeric:
         raise ScoreError(f"年度指标值“{target.raw}”不是数值，请按定性指标评分")
     if not actual.is_numeric:
         raise ScoreError(f"实际完成值“{actual.raw}”无法识别为数值")
-    t, a = target.number, actual.number
     if target.kind == "date" or actual.kind == "date":
-        if target.kind != actual.kind:
-            raise ScoreError(f"年度指标值“{target.raw}”与实际完成值“{actual.raw}”一个是日期一个不是")
-        return t, a
+        return _dates(target, actual, year)
+    if target.kind == "percent" and actual.kind == "number" and not actual.unit:
+        actual = _as_rate(actual, raws[1], "实际完成值")
+    elif actual.kind == "percent" and target.kind == "number" and not target.unit:
+        target = _as_rate(target, raws[0], "年度指标值")
+    t, a = target.number, actual.number
     if target.unit in MONEY_SCALE and actual.unit in MONEY_SCALE:
         return t * MONEY_SCALE[target.unit], a * MONEY_SCALE[actual.unit]
-    if target.unit and actual.unit and target.unit != actual.unit and "%" not in (target.unit, actual.unit):
+    if target.unit and actual.unit and target.unit != actual.unit:
         raise ScoreError(f"单位不一致：年度指标值“{target.raw}”，实际完成值“{actual.raw}”")
     return t, a
 
@@ -295,20 +359,21 @@ class Quantitative(_Rule):
     ≥x or plain x: forward, actual/target × 分值 below target. ≤x: reverse; over target
     variant A is target/actual × 分值 (central 填表说明), variant B linear to zero at 2 × target.
     =x: forward when x > 0; x = 0 gives full marks only for actual ≤ 0. Deadlines (12月31日):
-    on or before the date is full marks, later is zero. Negative actuals count as 0.
+    on or before the date is full marks, later (the next year too) is zero. Negative actuals
+    count as 0.
     """
 
     kind: Literal["quantitative"]
     reverse: Literal["A", "B"] = "A"
 
     def score(self, value: object, weight: Decimal) -> Decimal:
-        """``value`` is (target, actual) or (target, actual, direction 正向/反向/等于)."""
+        """``value`` is (target, actual[, direction 正向/反向/等于[, report year]])."""
         target_raw, actual_raw, *rest = value  # type: ignore[misc]
         try:
             target, actual = parse_value(target_raw), parse_value(actual_raw)
         except ParseError as exc:
             raise ScoreError(str(exc)) from None
-        t, a = _comparable(target, actual)
+        t, a = _comparable(target, actual, (target_raw, actual_raw), rest[1] if len(rest) > 1 else None)
         a = max(a, ZERO)
         if target.kind == "date":
             return weight if a <= t else ZERO
@@ -347,8 +412,8 @@ Rule = Annotated[
 def score(rule: _Rule, weight: object, value: object) -> Decimal:
     """Points for one indicator, always in [0, 分值] and exact to 0.01, or a ScoreError."""
     w = _number(weight, "分值")
-    if w < 0:
-        raise ScoreError(f"分值{w}不能为负")
+    if not ZERO <= w <= MAX_WEIGHT:
+        raise ScoreError(f"分值{w:g}超出0至{MAX_WEIGHT}分")
     return finish(rule.score(value, w), w)
 
 

@@ -15,7 +15,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
-from perfeval_xl.engine.parse import normalize, quote
+from perfeval_xl.engine.parse import ParseError, normalize, quote, read_rate
 from perfeval_xl.engine.rules import DEFAULT_GRADES, Grade, Qualitative, Quantitative, Rule, ScoreError, score
 
 
@@ -28,6 +28,8 @@ class Indicator(BaseModel):
     aliases: list[str] = []
     weight: Decimal
     input: str = ""  # what the input cell asks for
+    # "rate": the input is a rate (控制率, 满意度…), read by the one percent rule (parse.read_rate)
+    input_kind: Literal["rate", "other"] = "other"
     explain: str = ""  # 指标解释
     formula: str = ""  # 计算公式 / 指标说明
     standard: str = ""  # 评分标准, verbatim
@@ -35,7 +37,17 @@ class Indicator(BaseModel):
     basis: Literal["seed", "infer"] = "seed"  # rule read from the text, or inferred
 
     def score(self, value: object) -> Decimal:
-        return score(self.rule, self.weight, value)
+        return score(self.rule, self.weight, self.read(value)[0])
+
+    def read(self, value: object) -> tuple[object, str]:
+        """The input as the rule takes it, and the echo of a non-obvious reading ("按85%计")."""
+        if self.input_kind != "rate" or self.rule.blank_input(value):
+            return value, ""
+        try:
+            reading = read_rate(value, self.input or self.name)
+        except ParseError as exc:
+            raise ScoreError(f"{exc}") from None
+        return reading.fraction, reading.echo
 
     def names(self) -> list[str]:
         return [self.name, *self.aliases]

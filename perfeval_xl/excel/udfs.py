@@ -137,6 +137,16 @@ def indicator_score(name, value, scheme_id=None, weight=None) -> Decimal:
     return next(iter(results.values()))
 
 
+def indicator_echo(name, value, scheme_id=None) -> str:
+    """How a rate was read when that was not obvious ("按85%计"), for the CLI's 提示."""
+    for sid in [str(scheme_id).strip()] if not _blank(scheme_id) else scheme.scheme_ids():
+        try:
+            return scheme.load(sid).find(str(name)).read(value)[1]
+        except ScoreError:
+            continue
+    return ""
+
+
 @xw.func
 @xw.arg("name", doc="三级指标名称，如 在职人员控制率")
 @xw.arg("value", doc="指标值：比率（小数或“108.7%”）、符合条目（①②③）、例数或情形")

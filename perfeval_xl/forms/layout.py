@@ -81,6 +81,7 @@ class IndicatorRows:
     count: int
     slots: tuple[tuple[str, str], ...] = ()
     budget: tuple[str, str] | None = None  # names of 全年预算数 and 全年执行数 (预算执行 row)
+    derived: tuple["Derived", ...] = ()  # 评分表 inputs the official texts define from other figures
 
 
 @dataclass
@@ -101,6 +102,24 @@ class Form:
 
     def field(self, name: str) -> F:
         return next(f for f in self.fields() if f.name == name)
+
+
+@dataclass(frozen=True)
+class Derived:
+    """A 评分表 input that an official formula defines from figures the workbook holds.
+
+    The template pre-fills the value cell with a native formula (plain arithmetic, so that it
+    computes in WPS and LibreOffice too); the accountant may type over it, and the validator
+    reports a typed value that differs. ``kind``: "ratio" is of / per (控制率, 到位率);
+    "change" is (of − per) / per (变动率); "balance" picks the 资金结余 case from 结余 (of)
+    and 上年结转 (per).
+    """
+
+    indicator: str  # the scheme's indicator id
+    of: tuple[str, str]  # (sheet, field)
+    per: tuple[str, str]  # (sheet, field)
+    kind: Literal["ratio", "change", "balance"] = "ratio"
+    text: str = ""  # the formula in words, when the scheme prints none
 
 
 @dataclass

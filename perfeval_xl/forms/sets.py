@@ -5,7 +5,7 @@ Sheets mirror the seed forms: same headings, same order, same merged cells. Our 
 """
 from __future__ import annotations
 
-from perfeval_xl.forms.layout import REPORT_YEAR, F, Form, IndicatorRows, SumCheck, T, TemplateSet
+from perfeval_xl.forms.layout import REPORT_YEAR, Derived, F, Form, IndicatorRows, SumCheck, T, TemplateSet
 from perfeval_xl.engine.scheme import Indicator, load as load_scheme
 
 # Printed years are never constants: headings say {year} / {prev} and follow the workbook's
@@ -267,6 +267,32 @@ def attachment4_2023() -> Form:
 
 
 # --------------------------------------------------------------------------- score sheets (评分表)
+# 评分表 inputs the official texts define from figures of the same workbook (docs/rules.md).
+DERIVED_DEPT_2020 = [
+    Derived("staff_control", ("附件2-1", "staff_actual"), ("附件2-1", "staff_quota"),
+            text="在职人员控制率=实有人数/人员编制×100%"),
+    Derived("balance", ("附件2-1", "exp_balance_0"), ("附件2-1", "inc_carry_0"), "balance",
+            text="结余（汇总行当年结余）与上年结转比较"),
+]
+
+
+def derived_project_2020(n: int) -> list[Derived]:
+    """The n-th project's 评分表 (附件3-2_n) takes 到位率 from its own 自评报告 (附件2-2_n)."""
+    sheet = _suffix("附件2-2", n)
+    return [Derived("funds_in_place", (sheet, "arrived_total"), (sheet, "plan_total"))]
+
+
+def derived_formula(d: Derived, scheme) -> str:
+    """The native Excel formula of a derived input: arithmetic and IF only, no PE_* function."""
+    of, per = (f"{{{s}!{n}}}" for s, n in (d.of, d.per))
+    if d.kind == "balance":
+        labels = [o.label for o in scheme.find(d.indicator).rule.options]
+        return (f'=IF({of}="","",IF(N({of})<=0,"{labels[0]}",'
+                f'IF(N({of})<=N({per}),"{labels[1]}","{labels[2]}")))')
+    top = f"({of}-{per})" if d.kind == "change" else of
+    return f'=IF(N({per})=0,"",{top}/{per})'
+
+
 def _standard(ind: Indicator) -> str:
     """评分标准 with its formula when the formula is not already part of it."""
     extra = f"\n{ind.formula}" if ind.formula and ind.formula not in ind.standard else ""
@@ -289,16 +315,19 @@ def _weighted(label: str, weight, split: bool) -> list:
     return [T(label), T(f"{weight:g}")] if split else [T(f"{label}\n（{weight:g}分）")]
 
 
-def score_sheet(sheet: str, scheme_id: str, title: str, texts=STANDARD, split: bool = False) -> Form:
+def score_sheet(sheet: str, scheme_id: str, title: str, texts=STANDARD, split: bool = False,
+                derived: list[Derived] = ()) -> Form:
     """A 评分表 from an indicator system: one row per 三级指标, its texts printed beside it.
 
     ``texts`` are the printed text columns, (heading, indicator → text); ``split`` gives the
     一级 / 二级 分值 their own columns (seed 002 附件4, seed 004 附件3-2), else they sit in the
-    heading as "投入（15分）" (seed 004 附件3-1, seed 002 附件2).
+    heading as "投入（15分）" (seed 004 附件3-1, seed 002 附件2). ``derived`` inputs are
+    pre-filled with the native formula the official text defines (the accountant may type over).
     """
     scheme = load_scheme(scheme_id)
     inds = scheme.indicators
     height = {ind.id: len(_parts(ind)) for ind in inds}
+    defaults = {d.indicator: derived_formula(d, scheme) for d in derived}
     w = 2 if split else 1  # columns of one indicator heading
     heads = ["一级指标", *(["分值"] if split else []), "二级指标", *(["分值"] if split else []), "三级指标",
              *(["分值"] if split else []), *(h for h, _ in texts), *([] if split else ["分值"]),
@@ -323,10 +352,13 @@ def score_sheet(sheet: str, scheme_id: str, title: str, texts=STANDARD, split: b
         row += [T(parts[0])] + ([weight] if split else [])
         row += [T(text(ind), rows=k, style="note") for _, text in texts] + ([] if split else [weight])
         if k == 1:
-            value = F(p + "value", ind.input or "指标值", "text", required=not blank_ok, note=ind.standard)
-            arg = f"{p}value"
-            computed = (f'=PE_INDICATOR_SCORE("{ind.id}",{p}value,"{scheme_id}")' if blank_ok else
-                        f'=IF({p}value="","",PE_INDICATOR_SCORE("{ind.id}",{p}value,"{scheme_id}"))')
+            rate = ind.input_kind == "rate"
+            # A number in a percent cell is a fraction: hand it to the UDF as the percentage it shows.
+            arg = f'IF(N({p}value)=0,{p}value,ROUND(N({p}value)*100,10)&"%")' if rate else f"{p}value"
+            value = F(p + "value", ind.input or "指标值", "percent" if rate else "text",
+                      required=not blank_ok, note=ind.standard, default=defaults.get(ind.id))
+            computed = (f'=PE_INDICATOR_SCORE("{ind.id}",{arg},"{scheme_id}")' if blank_ok else
+                        f'=IF({p}value="","",PE_INDICATOR_SCORE("{ind.id}",{arg},"{scheme_id}"))')
         else:
             names = [f"{p}part{j}" for j in range(1, k + 1)]
             value = F(names[0], f"{parts[0]}自评得分", "score", required=True, note=ind.standard)
@@ -359,7 +391,7 @@ def score_sheet(sheet: str, scheme_id: str, title: str, texts=STANDARD, split: b
         [T("备注：部门（单位）可根据本部门实际情况，对评价指标体系进一步完善、量化、细化个性指标，形成本部门的指标体系。",
            span=n_print, style="note")],
     ]
-    spec = IndicatorRows(scheme_id, "sc", n)
+    spec = IndicatorRows(scheme_id, "sc", n, derived=tuple(derived))
     widths = [9, *([5] if split else []), 10, *([5] if split else []), 14, *([5] if split else []),
               *([44 if len(texts) == 1 else 30] * len(texts)), *([] if split else [6]), 14, 8, 16, 9, 11]
     return Form(sheet, title.replace("{year}", ""), widths, rows, indicators=spec, print_cols=n_print,
@@ -588,7 +620,8 @@ def project_2020(n: int) -> list[Form]:
     """One project of the 2020 set: its 自评报告 (附件2-2) and its 评分表 (附件3-2)."""
     return [attachment2_2_2020(n),
             score_sheet(_suffix("附件3-2", n), "hunan-project-2020", "项目支出绩效评价指标体系（参考样表）",
-                        [("具体指标", lambda ind: ind.explain), ("评价标准", lambda ind: ind.standard)], split=True)]
+                        [("具体指标", lambda ind: ind.explain), ("评价标准", lambda ind: ind.standard)], split=True,
+                        derived=derived_project_2020(n))]
 
 
 # --------------------------------------------------------------------------- 冷水滩 2021
@@ -639,7 +672,8 @@ def template_sets() -> dict[str, TemplateSet]:
             "2020", "2020_部门整体支出绩效评价自评报告.xlsx", "部门整体支出绩效评价自评报告（湖南2020样表）", 2020,
             "部门整体支出绩效评价自评", "附件3-1",
             [attachment2_1_2020(2020), p2020[0],
-             score_sheet("附件3-1", "hunan-dept-2020", "部门整体支出绩效评价评分表（参考样表）"), p2020[1]],
+             score_sheet("附件3-1", "hunan-dept-2020", "部门整体支出绩效评价评分表（参考样表）",
+                         derived=DERIVED_DEPT_2020), p2020[1]],
             project=project_2020, budget=("附件2-1", "inc_total_0")),
         TemplateSet(
             "2021-lengshuitan", "2021_冷水滩区绩效评价表.xlsx", "专项资金及部门整体支出绩效评价表（冷水滩2021）", 2021,

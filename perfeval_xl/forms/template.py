@@ -155,6 +155,8 @@ def write_form(wb: Workbook, form: Form, book_addresses: dict[str, dict[str, str
                 names[item.name] = DefinedName(item.name, attr_text=ref)
                 if item.formula:
                     c.value = _resolve(item.formula, book_addresses)
+                elif isinstance(item.default, str) and item.default.startswith("="):
+                    c.value = _resolve(item.default, book_addresses)  # an input computed by default
                 if item.choices:
                     key = item.choices
                     if key not in validations:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from importlib import resources
 from typing import Literal
 
@@ -60,7 +60,7 @@ class Figure:
         if self.kind == "text":
             return str(v)
         if self.kind == "money":
-            return f"{v.quantize(Decimal('0.01'), ROUND_HALF_UP):,.2f}"
+            return f"{v:,.2f}" if (v := _rounded(v, 2)) is not None else f"{self.value:g}"
         if self.kind == "percent":
             return f"{_plain(v * 100, 2)}%"
         return _plain(v, 2)
@@ -68,8 +68,19 @@ class Figure:
 
 def _plain(v: Decimal, places: int) -> str:
     """Rounded half-up to ``places`` decimals, trailing zeros dropped: 69.70 → 69.7, 98.00 → 98."""
-    s = f"{v.quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP):f}"
+    r = _rounded(v, places)
+    if r is None:
+        return f"{v:g}"
+    s = f"{r:f}"
     return s.rstrip("0").rstrip(".") if "." in s else s
+
+
+def _rounded(v: Decimal, places: int) -> Decimal | None:
+    """Half-up to ``places`` decimals; None beyond Decimal's precision (1e308 typed into a cell)."""
+    try:
+        return v.quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP)
+    except InvalidOperation:
+        return None
 
 
 @dataclass
