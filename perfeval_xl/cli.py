@@ -120,14 +120,18 @@ def _print_collection(args, col) -> int:
         print(as_json(col))
         return 0
     df = col.table()
-    print(f"读取 {len(col.units)} 个文件，跳过 {len(col.skipped)} 个；{WEIGHTING_TEXT[col.weighting]}")
+    print(f"读取 {len(col.units)} 个文件，未读取 {len(col.skipped)} 个；{WEIGHTING_TEXT[col.weighting]}")
     for row in df.itertuples(index=False):
-        print(f"  {row.单位}：总分 {row.总分:.2f}，{row.等次}，印章{row.印章}，错误 {row.错误数} 项")
-    if not df.empty:
-        avg = col.average(df)
-        print("部门平均：" + "，".join(f"{k} {v:.2f}" for k, v in avg.items() if v is not None))
+        total = f"{row.总分:.2f}" if row.总分 == row.总分 and row.总分 is not None else "—"
+        print(f"  {row.名称}（{row.表类 or '无得分'}）：总分 {total}，{row.等次 or '—'}，印章{row.印章}，{row.签名}，"
+              f"错误 {row.错误数} 项" + ("" if row.计入平均 == "是" else f"；未计入：{row.说明}"))
+    for g in col.groups(df):
+        values = "，".join(f"{k} {v:.2f}" for k, v in g.average.items() if v is not None)
+        print(f"平均（{g.title}，{len(g.files)}个文件）：{values}")
     for s in col.skipped:
-        print(f"  跳过 {s.file}：{s.reason}")
+        print(f"  未读取 {s.file}：{s.reason}")
+    for name, why in col.missing():
+        print(f"  未报送 {name}：{why}")
     if args.output:
         print(f"已写出：{args.output}")
     return 0
@@ -136,7 +140,9 @@ def _print_collection(args, col) -> int:
 def cmd_collect(args) -> int:
     from perfeval_xl.bureau.collect import collect
 
-    col = collect([Path(p) for p in args.inputs], weighting=args.weights, workers=args.workers)
+    col = collect([Path(p) for p in args.inputs], weighting=args.weights, workers=args.workers,
+                  registry=Path(args.registry) if args.registry else None,
+                  roster=Path(args.roster) if args.roster else None)
     return _print_collection(args, col)
 
 

@@ -5,6 +5,7 @@ Sheets mirror the seed forms: same headings, same order, same merged cells. Our 
 """
 from __future__ import annotations
 
+import functools
 from perfeval_xl.forms.layout import F, Form, IndicatorRows, SumCheck, T, TemplateSet
 from perfeval_xl.engine.scheme import load as load_scheme
 
@@ -449,6 +450,7 @@ def attachment2_2_2020() -> Form:
 
 
 # --------------------------------------------------------------------------- template sets
+@functools.cache  # built once per process (collect reads thousands of files); callers only read it
 def template_sets() -> dict[str, TemplateSet]:
     return {s.id: s for s in [
         TemplateSet(
