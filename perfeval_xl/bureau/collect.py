@@ -151,24 +151,27 @@ def _seal_problem(u: UnitResult) -> tuple[str, Finding] | None:
 
 
 def apply_rules(units: list[UnitResult]) -> None:
-    """Set each file's status: 计入, or the reason it is in no average (findings added)."""
-    newest: dict[tuple, UnitResult] = {}
+    """Set each file's status: 计入, or the reason it is in no average (findings added).
+    Of several sound files of one unit, year and template the newest export counts (equal
+    times: the first file name); the others are listed as duplicates."""
+    sound = []
     for u in units:
         problem = _seal_problem(u)
         if problem:
-            u.status, finding = problem
-            u.findings.append(finding)
-            continue
-        key = (u.unit, u.year, u.template)
-        if key in newest and (newest[key].exported_at, newest[key].file) >= (u.exported_at, u.file):
-            older = u
+            u.status, found = problem
+            u.findings.append(found)
         else:
-            older, newest[key] = newest.get(key), u
-        if older is not None:
-            older.status = f"重复：同一单位同一年度已有较新的导出文件“{newest[key].file}”"
-            older.findings.append(finding("duplicate_file", older.status, "warning"))
-    for u in newest.values():
-        u.status = COUNTED
+            sound.append(u)
+    sound.sort(key=lambda u: u.file)
+    sound.sort(key=lambda u: u.exported_at, reverse=True)  # stable: newest first, then by name
+    newest: dict[tuple, UnitResult] = {}
+    for u in sound:
+        first = newest.setdefault((u.unit, u.year, u.template), u)
+        if first is u:
+            u.status = COUNTED
+        else:
+            u.status = f"重复：同一单位同一年度已有较新的导出文件“{first.file}”"
+            u.findings.append(finding("duplicate_file", u.status, "warning"))
 
 
 # ----------------------------------------------------------------------------- many files
