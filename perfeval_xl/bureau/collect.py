@@ -321,7 +321,8 @@ def read_roster(path: Path) -> list[str]:
         ex = pk.open_package(path)
         import python_calamine
 
-        cal = python_calamine.CalamineWorkbook.from_path(str(path))
+        with open(path, "rb") as fh:
+            cal = python_calamine.CalamineWorkbook.from_filelike(fh)
         rows = cal.get_sheet_by_name(ex.sheets[0].name).to_python() if ex.sheets else []
         names = [str(r[0]).strip() for r in rows if r and r[0] not in (None, "")]
     else:

@@ -103,7 +103,8 @@ def read(path: Path, lim: pk.Limits | None = None) -> Exported:
     pkg = pk.open_package(Path(path), lim)
     pk.refuse_active_content(pkg)
     try:
-        cal = python_calamine.CalamineWorkbook.from_path(str(pkg.path))
+        with open(pkg.path, "rb") as fh:  # a file object: any file name, even one that is not UTF-8
+            cal = python_calamine.CalamineWorkbook.from_filelike(fh)
         grids = {s.name: cal.get_sheet_by_name(s.name).to_python(skip_empty_area=False) for s in pkg.sheets}
     except Exception as exc:  # calamine's own errors: the package passed the gate but cannot be read
         raise pk.PackageRefused("bad_xml", f"文件已损坏，无法读取单元格（{type(exc).__name__}）") from None

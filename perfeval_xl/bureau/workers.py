@@ -54,6 +54,9 @@ def _limit_memory(mb: int) -> None:
 
 
 def _worker(conn, parent: int, mb: int, func: Callable, args: tuple) -> None:
+    import faulthandler
+
+    faulthandler.disable()  # a crash is the parent's to report, as one skipped file
     try:
         os.setpgid(0, 0)
     except (AttributeError, OSError):
