@@ -234,9 +234,12 @@ def _scan_sheet(z: zipfile.ZipFile, sheet: SheetInfo, lim: Limits) -> None:
                 bound(*parse_ref(last))
 
     def cell_position(ref: str) -> tuple[int, int]:
-        if not _COL.match(ref.replace("$", "")):
+        m = _COL.match(ref)
+        if not m:
             raise PackageRefused("bad_xml", f"文件已损坏：工作表“{sheet.name}”中有无法识别的单元格地址“{ref[:20]}”")
-        return parse_ref(ref)
+        letters = m.group(1)
+        col = ord(letters.upper()) - 64 if len(letters) == 1 else _col_index(letters)
+        return int(m.group(2)), col
 
     p.StartElementHandler = start
     p.buffer_text = True
