@@ -20,15 +20,7 @@ from perfeval_xl.bureau.package import NS, custom_properties
 from perfeval_xl.files import rewrite_zip
 
 from .conftest import EXAMPLE
-from .test_collect import make_unit
-
-PROJECT = dict(project_name="公租房维修", fund_total_initial=100, fund_total_full=100, fund_total_spent=90,
-               fund_current_initial=100, fund_current_full=100, fund_current_spent=90, exec_reason="",
-               ind1_name="维修户数", ind1_target="≥100户", ind1_actual="80户", ind1_weight=50,
-               ind1_reason="部分住户不配合", ind16_name="住户满意", ind16_target="达成", ind16_weight=30,
-               ind16_level="达成", ind16_ratio=0.9, ind25_name="满意度", ind25_target="≥90%", ind25_actual="95%",
-               ind25_weight=10)
-
+from .test_collect import PROJECT, make_unit
 
 def edit_part(path, part, change):
     """Rewrite one XML part of a package with ``change(text) -> text`` (a forger's tool)."""

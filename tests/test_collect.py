@@ -15,6 +15,14 @@ from perfeval_xl.bureau.export import export
 from .conftest import EXAMPLE
 
 
+PROJECT = dict(project_name="公租房维修", fund_total_initial=100, fund_total_full=100, fund_total_spent=90,
+               fund_current_initial=100, fund_current_full=100, fund_current_spent=90, exec_reason="",
+               ind1_name="维修户数", ind1_target="≥100户", ind1_actual="80户", ind1_weight=50,
+               ind1_reason="部分住户不配合", ind16_name="住户满意", ind16_target="达成", ind16_weight=30,
+               ind16_level="达成", ind16_ratio=0.9, ind25_name="满意度", ind25_target="≥90%", ind25_actual="95%",
+               ind25_weight=10)
+
+
 def make_unit(tmp_path, name, budget_full, adjust, unit_name=None):
     """The example with another name, another budget and some judged scores (each with a reason)."""
     book = OpenpyxlBook.open(EXAMPLE)
@@ -138,13 +146,7 @@ def test_rollup_inside_one_workbook(tmp_path):
 
     book = OpenpyxlBook.open(EXAMPLE)
     sheet = add_project_sheet(book)
-    values = dict(project_name="公租房维修", fund_total_initial=100, fund_total_full=100, fund_total_spent=90,
-                  fund_current_initial=100, fund_current_full=100, fund_current_spent=90, exec_reason="",
-                  ind1_name="维修户数", ind1_target="≥100户", ind1_actual="80户", ind1_weight=50,
-                  ind1_reason="部分住户不配合", ind16_name="住户满意", ind16_target="达成", ind16_weight=30,
-                  ind16_level="达成", ind16_ratio=0.9, ind25_name="满意度", ind25_target="≥90%", ind25_actual="95%",
-                  ind25_weight=10)
-    for k, v in values.items():
+    for k, v in PROJECT.items():
         book.set(sheet, k, v)
     col = rollup_book(book)
     totals = {u.unit: u.forms[0].total for u in col.units}
