@@ -53,10 +53,17 @@ class OpenpyxlBook:
         self._cache: dict[tuple[str, str], object] = {}
 
     @classmethod
-    def open(cls, path: Path) -> "OpenpyxlBook":
+    def open(cls, path: Path, keep_vba: bool | None = None, keep_links: bool = True) -> "OpenpyxlBook":
+        """Open a workbook after the package gate (bureau/package.py: size, bombs, far cells,
+        XML entities, encrypted or PDF files are refused with a Chinese reason)."""
+        from perfeval_xl.bureau.package import open_package
+
         path = Path(path)
+        open_package(path)
+        if keep_vba is None:
+            keep_vba = path.suffix.lower() in (".xlsm", ".xlam")
         try:
-            wb = openpyxl.load_workbook(path, keep_vba=path.suffix.lower() in (".xlsm", ".xlam"))
+            wb = openpyxl.load_workbook(path, keep_vba=keep_vba, keep_links=keep_links)
         except FileNotFoundError:
             raise BookError(f"文件不存在：{path}") from None
         except Exception as exc:  # zip errors, XML errors, not a workbook at all

@@ -98,7 +98,8 @@ def cmd_export(args) -> int:
 
     try:
         r = export(Path(args.file), Path(args.output) if args.output else None, force=args.force,
-                   reason=args.reason or "", password=args.password, pdf=args.pdf)
+                   reason=args.reason or "", password=args.password, pdf=args.pdf,
+                   key=Path(args.key) if args.key else None, sign=not args.no_sign)
     except ExportRefused as exc:
         print(f"未导出：校验发现 {len(exc.assessment.errors)} 项错误，请修正后再导出"
               "（确需导出可用 --force --reason \"原因\"）：", file=sys.stderr)
@@ -114,23 +115,20 @@ def cmd_export(args) -> int:
     if args.pdf:
         print(f"PDF：{r.pdf}" if r.pdf else "未生成PDF：未找到 LibreOffice")
     print(f"校验码（SHA-256）：{r.sha256}")
+    print(f"已用单位密钥签名（SM2，密钥编号 {r.signed_by}）" if r.signed_by else "未签名（未找到本单位的密钥）")
     return 0
 
 
 def cmd_verify(args) -> int:
-    from perfeval_xl.bureau.export import verify
+    import json
 
-    v = verify(Path(args.file))
+    from perfeval_xl.bureau.stamp import verify
+
+    v = verify(Path(args.file), Path(args.registry) if args.registry else None)
     if args.json:
-        print(v.model_dump_json(indent=2))
+        print(json.dumps(v.as_dict(), ensure_ascii=False, indent=2))
     else:
-        print(f"核验结果：{v.status}")
-        for key, value in v.stamp.items():
-            print(f"  {key.removeprefix('perfeval.')}：{value}")
-        if v.status == "已被修改":
-            print("导出后有单元格的值或工作表被改动。校验码只能说明改动存在，无法指出是哪个工作表或单元格。")
-        elif v.status == "未盖章":
-            print("此文件不是由“锁定导出”生成的，没有可核验的印章。")
+        print("\n".join(v.lines()))
     return 0 if v.ok else 1
 
 
@@ -143,14 +141,18 @@ def _print_collection(args, col) -> int:
         print(as_json(col))
         return 0
     df = col.table()
-    print(f"读取 {len(col.units)} 个文件，跳过 {len(col.skipped)} 个；{WEIGHTING_TEXT[col.weighting]}")
+    print(f"读取 {len(col.units)} 个文件，未读取 {len(col.skipped)} 个；{WEIGHTING_TEXT[col.weighting]}")
     for row in df.itertuples(index=False):
-        print(f"  {row.单位}：总分 {row.总分:.2f}，{row.等次}，印章{row.印章}，错误 {row.错误数} 项")
-    if not df.empty:
-        avg = col.average(df)
-        print("部门平均：" + "，".join(f"{k} {v:.2f}" for k, v in avg.items() if v is not None))
+        total = f"{row.总分:.2f}" if row.总分 == row.总分 and row.总分 is not None else "—"
+        print(f"  {row.名称}（{row.表类 or '无得分'}）：总分 {total}，{row.等次 or '—'}，印章{row.印章}，{row.签名}，"
+              f"错误 {row.错误数} 项" + ("" if row.计入平均 == "是" else f"；未计入：{row.说明}"))
+    for g in col.groups(df):
+        values = "，".join(f"{k} {v:.2f}" for k, v in g.average.items() if v is not None)
+        print(f"平均（{g.title}，{len(g.files)}个文件）：{values}")
     for s in col.skipped:
-        print(f"  跳过 {s.file}：{s.reason}")
+        print(f"  未读取 {s.file}：{s.reason}")
+    for name, why in col.missing():
+        print(f"  未报送 {name}：{why}")
     if args.output:
         print(f"已写出：{args.output}")
     return 0
@@ -159,7 +161,9 @@ def _print_collection(args, col) -> int:
 def cmd_collect(args) -> int:
     from perfeval_xl.bureau.collect import collect
 
-    col = collect([Path(p) for p in args.inputs], weighting=args.weights, workers=args.workers)
+    col = collect([Path(p) for p in args.inputs], weighting=args.weights, workers=args.workers,
+                  registry=Path(args.registry) if args.registry else None,
+                  roster=Path(args.roster) if args.roster else None)
     return _print_collection(args, col)
 
 
@@ -193,11 +197,27 @@ def cmd_addin(args) -> int:
     return 0
 
 
+def cmd_keys(args) -> int:
+    from perfeval_xl.bureau.signing import issue
+
+    out = Path(args.output)
+    key, registry = issue(args.unit, out, Path(args.registry) if args.registry else out / "公钥登记表.json")
+    print(f"已生成单位私钥：{key}（交给“{args.unit}”，安装到其用户目录 .perfeval-xl/keys 下，或导出时用 --key 指定）")
+    print(f"公钥已登记：{registry}（财政局保存，核验和汇总时用 --registry 指定）")
+    return 0
+
+
+def _limit_option(s: argparse.ArgumentParser) -> None:
+    s.add_argument("--limit", action="append", default=[], metavar="名称=值",
+                   help="调整读取限制，如 --limit max_rows=100000（见 docs/security.md）")
+
+
 def _file_command(sub, name: str, help: str, func) -> argparse.ArgumentParser:
     s = sub.add_parser(name, help=help)
     s.add_argument("file", help="工作簿文件（.xlsx）")
     s.add_argument("-o", "--output", help="写出带“校验结果”工作表的副本")
     s.add_argument("--json", action="store_true", help="以JSON输出")
+    _limit_option(s)
     s.set_defaults(func=func)
     return s
 
@@ -240,24 +260,39 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--reason", help="强制导出的原因，记入文件")
     s.add_argument("--password", default="perfeval", help="工作表和工作簿保护密码（默认 perfeval）")
     s.add_argument("--pdf", action="store_true", help="同时用 LibreOffice 生成打印用PDF")
+    s.add_argument("--key", help="单位密钥文件（默认：用户目录 .perfeval-xl/keys 下本单位的密钥）")
+    s.add_argument("--no-sign", action="store_true", help="不签名（文件标为“未签名”）")
+    _limit_option(s)
     s.set_defaults(func=cmd_export)
     s = sub.add_parser("verify", help="核验导出文件是否在导出后被改动（退出码 0 通过，1 已被修改或未盖章，2 无法读取）")
     s.add_argument("file")
+    s.add_argument("--registry", help="财政局的公钥登记表（keys issue 生成），用于核验签名")
     s.add_argument("--json", action="store_true")
+    _limit_option(s)
     s.set_defaults(func=cmd_verify)
     s = sub.add_parser("collect", help="汇总：读取多个导出文件（或文件夹），核验印章、重新校验并汇总")
     s.add_argument("inputs", nargs="+", help="文件或文件夹")
     s.add_argument("-o", "--output", help="汇总工作簿，如 汇总.xlsx")
     s.add_argument("--weights", choices=["equal", "budget"], default="equal", help="部门平均：等权（默认）或按全年预算数加权")
-    s.add_argument("--workers", type=int, default=2, help="并行进程数")
+    s.add_argument("--workers", type=int, default=2, help="并行进程数（0：不另起进程）")
+    s.add_argument("--registry", help="财政局的公钥登记表，用于核验签名")
+    s.add_argument("--roster", help="应报送单位名单（.txt 每行一个，或 .xlsx 第一列），列出未报送单位")
     s.add_argument("--json", action="store_true")
+    _limit_option(s)
     s.set_defaults(func=cmd_collect)
     s = sub.add_parser("rollup", help="同一工作簿内多个单位（或项目）评分表的部门汇总")
     s.add_argument("file")
     s.add_argument("-o", "--output")
     s.add_argument("--weights", choices=["equal", "budget"], default="equal")
     s.add_argument("--json", action="store_true")
+    _limit_option(s)
     s.set_defaults(func=cmd_rollup)
+    s = sub.add_parser("keys", help="财政局为单位签发签名密钥（SM2）")
+    s.add_argument("action", choices=["issue"])
+    s.add_argument("--unit", required=True, help="单位名称（与报表中的单位名称一致）")
+    s.add_argument("-o", "--output", required=True, help="单位私钥文件写到此文件夹")
+    s.add_argument("--registry", help="公钥登记表（默认：输出文件夹中的 公钥登记表.json）")
+    s.set_defaults(func=cmd_keys)
     s = sub.add_parser("build-addin", help="由 xlmacros/ 源文件生成 Excel 加载项 workbook/绩效自评.xlam")
     s.add_argument("--out", default=str(Path(__file__).resolve().parent.parent / "workbook"))
     s.set_defaults(func=cmd_build_addin)
@@ -280,6 +315,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        if getattr(args, "limit", None):  # through the environment, so collect's workers see it too
+            from perfeval_xl.bureau.package import ENV, limits
+
+            os.environ[ENV] = ",".join(filter(None, [os.environ.get(ENV, ""), *args.limit]))
+            limits()  # an unknown name or a bad value is refused now, in Chinese
         return args.func(args)
     except (ScoreError, ParseError, OSError, BookError) as exc:  # the user sees a sentence, never a traceback
         print(f"错误：{exc}", file=sys.stderr)

@@ -15,6 +15,14 @@ from perfeval_xl.bureau.export import export
 from .conftest import EXAMPLE
 
 
+PROJECT = dict(project_name="公租房维修", fund_total_initial=100, fund_total_full=100, fund_total_spent=90,
+               fund_current_initial=100, fund_current_full=100, fund_current_spent=90, exec_reason="",
+               ind1_name="维修户数", ind1_target="≥100户", ind1_actual="80户", ind1_weight=50,
+               ind1_reason="部分住户不配合", ind16_name="住户满意", ind16_target="达成", ind16_weight=30,
+               ind16_level="达成", ind16_ratio=0.9, ind25_name="满意度", ind25_target="≥90%", ind25_actual="95%",
+               ind25_weight=10)
+
+
 def make_unit(tmp_path, name, budget_full, adjust, unit_name=None):
     """The example with another name, another budget and some judged scores (each with a reason)."""
     book = OpenpyxlBook.open(EXAMPLE)
@@ -48,22 +56,23 @@ def department(tmp_path_factory):
 
 def test_each_unit_scores_as_chosen(department):
     _, paths = department
-    got = {read_exported(p).assessment.unit: read_exported(p).assessment.main for p in paths}
-    assert {k: float(v.total) for k, v in got.items()} == {"甲单位": 98, "乙单位": 87, "丙单位": 76}
-    assert {k: float(v.parts["预算执行"]) for k, v in got.items()} == {"甲单位": 10, "乙单位": 8, "丙单位": 5}
+    got = {r.unit: r.main for r in map(read_exported, paths)}
+    assert {k: v.total for k, v in got.items()} == {"甲单位": 98, "乙单位": 87, "丙单位": 76}
+    assert {k: v.parts["预算执行"] for k, v in got.items()} == {"甲单位": 10, "乙单位": 8, "丙单位": 5}
 
 
 def test_equal_and_budget_weighted_averages(department):
     tmp, _ = department
     col = collect([tmp / "in"], workers=1)
     assert not col.skipped and len(col.units) == 3
-    avg = col.average()
+    [group] = col.groups()
+    avg = group.average
     # by hand: (10+8+5)/3 = 7.67; (48+43+44)/3 = 45; (30+30+17)/3 = 25.67; (10+6+10)/3 = 8.67; (98+87+76)/3 = 87
     assert avg == {"预算执行": 7.67, "产出指标": 45.0, "效益指标": 25.67, "满意度指标": 8.67, "总分": 87.0}
     col.weighting = "budget"
     w = [1323.28, 1654.10, 2646.56]
     by_hand = sum(Decimal(str(x)) * Decimal(str(y)) for x, y in zip(w, [98, 87, 76])) / sum(Decimal(str(x)) for x in w)
-    assert col.average()["总分"] == float(by_hand.quantize(Decimal("0.01"), "ROUND_HALF_UP")) == 84.41
+    assert col.groups()[0].average["总分"] == float(by_hand.quantize(Decimal("0.01"), "ROUND_HALF_UP")) == 84.41
 
 
 def test_summary_workbook(department, tmp_path):
@@ -73,16 +82,22 @@ def test_summary_workbook(department, tmp_path):
                            "--weights", "budget"], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     wb = openpyxl.load_workbook(out)
-    assert wb.sheetnames == ["汇总", "等次分布", "问题清单", "未读取文件"]
+    assert wb.sheetnames == ["汇总", "平均分", "图表", "图表数据", "等次分布", "问题清单", "未计入", "未读取文件"]
     ws = wb["汇总"]
     assert "按各单位全年预算数加权" in ws["A2"].value
     rows = list(ws.iter_rows(min_row=4, values_only=True))
-    header, units, avg = rows[0], rows[1:4], rows[4]
+    header, units = rows[0], rows[1:4]
     assert [r[header.index("单位")] for r in units] == ["丙单位", "乙单位", "甲单位"]
-    assert avg[header.index("总分")] == 84.41
-    assert len(ws._charts) == 1 and len(wb["等次分布"]._charts) == 1
-    grades = {r[0]: r[1] for r in wb["等次分布"].iter_rows(min_row=2, values_only=True)}
-    assert grades == {"优": 1, "良": 1, "中": 1, "差": 0}
+    assert ws.freeze_panes == "A5" and ws.print_title_rows == "$4:$4"
+    assert ws.page_setup.orientation == "landscape" and ws.sheet_properties.pageSetUpPr.fitToPage
+    assert ws.page_setup.fitToHeight == 0 and ws.page_setup.fitToWidth in (None, 1)  # one page wide
+    avg = list(wb["平均分"].iter_rows(min_row=3, values_only=True))
+    head = avg[0]
+    assert len(avg) == 2 and avg[1][head.index("总分")] == 84.41 and avg[1][head.index("计入文件数")] == 3
+    charts = wb["图表"]._charts
+    assert len(charts) == 1 and charts[0].y_axis.scaling.min == 70  # 总分 76–98: the axis starts near the data
+    grades = list(wb["等次分布"].iter_rows(min_row=3, values_only=True))
+    assert grades == [(2023, "2023", "部门整体", 1, 1, 1, 0)]
 
 
 def test_mixed_folder(department, tmp_path):
@@ -105,9 +120,10 @@ def test_mixed_folder(department, tmp_path):
     col = collect([d], workers=1)
     reasons = {s.file: s.reason for s in col.skipped}
     assert set(reasons) == {"报告.xlsx", "截断.xlsx", "宏.xlsm"}
-    assert "PDF" in reasons["报告.xlsx"] and "损坏" in reasons["截断.xlsx"] and "宏" in reasons["宏.xlsm"]
+    assert "PDF" in reasons["报告.xlsx"] and "文件不完整" in reasons["截断.xlsx"] and "宏" in reasons["宏.xlsm"]
     stamps = {u.file: u.stamp for u in col.units}
     assert stamps == {"甲单位.xlsx": "通过", "乙单位.xlsx": "通过", "丙单位.xlsx": "通过", "改过.xlsx": "已被修改"}
+    assert {u.file for u in col.not_counted()} == {"改过.xlsx"}
     altered = col.findings().query("文件 == '改过.xlsx'")
     assert set(altered["代码"]) >= {"stamp_altered", "total_mismatch"}
 
@@ -130,16 +146,11 @@ def test_rollup_inside_one_workbook(tmp_path):
 
     book = OpenpyxlBook.open(EXAMPLE)
     [sheet] = add_project_sheet(book)
-    values = dict(project_name="公租房维修", fund_total_initial=100, fund_total_full=100, fund_total_spent=90,
-                  fund_current_initial=100, fund_current_full=100, fund_current_spent=90, exec_reason="",
-                  ind1_name="维修户数", ind1_target="≥100户", ind1_actual="80户", ind1_weight=50,
-                  ind1_reason="部分住户不配合", ind16_name="住户满意", ind16_target="达成", ind16_weight=30,
-                  ind16_level="达成", ind16_ratio=0.9, ind25_name="满意度", ind25_target="≥90%", ind25_actual="95%",
-                  ind25_weight=10)
-    for k, v in values.items():
+    for k, v in PROJECT.items():
         book.set(sheet, k, v)
     col = rollup_book(book)
-    totals = {u.assessment.unit: float(u.assessment.main.total) for u in col.units}
+    totals = {u.unit: u.forms[0].total for u in col.units}
     # project: 9 (执行) + 40 (80/100 × 50) + 27 (0.9 × 30) + 10 = 86
     assert totals == {"岳阳市公共租赁房屋运营服务中心": 98, "公租房维修": 86}
-    assert col.average()["总分"] == 92
+    # 部门 and 项目 forms are never averaged together
+    assert {g.kind: g.average["总分"] for g in col.groups()} == {"部门整体": 98, "项目": 86}

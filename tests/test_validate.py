@@ -138,7 +138,7 @@ def test_unreadable_file_exits_2(tmp_path):
     junk = tmp_path / "junk.xlsx"
     junk.write_bytes(b"not a zip")
     proc = subprocess.run([sys.executable, "-m", "perfeval_xl.cli", "validate", str(junk)], capture_output=True, text=True)
-    assert proc.returncode == 2 and "无法作为Excel工作簿打开" in proc.stderr and "Traceback" not in proc.stderr
+    assert proc.returncode == 2 and "不是Excel工作簿" in proc.stderr and "Traceback" not in proc.stderr
 
 
 def test_new_project_sheet_is_validated(tmp_path, example):

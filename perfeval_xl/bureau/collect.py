@@ -1,135 +1,177 @@
-"""汇总: read many exported workbooks, verify their stamps, re-validate, and roll them up.
+"""汇总: read many exported workbooks, verify stamp and signature, re-validate, and roll them up.
 
-Files are read as data only: the zip is inspected first (not a workbook, truncated, encrypted,
-macro-enabled files are skipped with a reason), values come from python-calamine, document
-properties and defined names straight from the package XML. Nothing in a file is executed.
+Rules (docs/security.md says why):
+- every file passes the package gate (package.py) and is read as data only (calamine values,
+  metadata through defusedxml); nothing in a file is executed;
+- in ``collect`` each file is read in a worker process of its own with a memory limit and a
+  time-out: a crash, a time-out or a memory failure skips that file with a reason and the run
+  goes on; workers die with the parent (PR_SET_PDEATHSIG on Linux, a parent watch elsewhere);
+- one row per unit, year, edition and form; averages count only files whose stamp verifies and
+  whose signature is not invalid, each unit once (the newest export), and never mix years,
+  editions or 部门 / 项目 forms: each group has its own average and says which files make it;
+- drafts, altered files, forced exports, duplicates and unreadable files are listed with reasons;
+  a roster of expected units gives the 未报送 list.
 The roll-up itself is a pandas DataFrame, so the bureau can load it into its own analysis.
 """
 from __future__ import annotations
 
-import html
-import re
+import os
 import sys
-import zipfile
-from concurrent.futures import ProcessPoolExecutor
 from decimal import Decimal
 from pathlib import Path
 from typing import Iterable, Literal
 
 import pandas as pd
-import python_calamine
 from pydantic import BaseModel
 
-from perfeval_xl.checks.assess import Assessment, assess
-from perfeval_xl.book import BookError, OpenpyxlBook, ValuesBook, split_ref
-from perfeval_xl.bureau.export import HASH_PROP, canonical_hash
+from perfeval_xl.book import BookError
+from perfeval_xl.bureau import package as pk
+from perfeval_xl.bureau import stamp as st
+from perfeval_xl.checks.assess import Assessment, Finding, assess
 from perfeval_xl.forms.sets import template_sets
 
 Weighting = Literal["equal", "budget"]
-WEIGHTING_TEXT = {"equal": "部门平均按各单位等权平均计算", "budget": "部门平均按各单位全年预算数加权计算"}
+WEIGHTING_TEXT = {"equal": "平均分按各单位等权平均计算", "budget": "平均分按各单位全年预算数加权计算"}
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".et")
-BASE_COLUMNS = ["文件", "单位", "年度", "模板", "指标体系"]
-TAIL_COLUMNS = ["总分", "等次", "印章", "错误数", "提示数", "全年预算数"]
+COUNTED = "计入"
+KIND = {True: "部门整体", False: "项目"}
+
+
+class FormRow(BaseModel):
+    """One scored form of a file: the main (部门整体) form or a project form."""
+
+    sheet: str
+    kind: str  # 部门整体 / 项目
+    name: str  # the unit, or the project's name for a project form
+    scheme: str
+    total: float | None
+    grade: str | None
+    parts: dict[str, float]
 
 
 class UnitResult(BaseModel):
     file: str
-    assessment: Assessment
+    unit: str
+    year: int
+    template: str
+    label: str
+    forms: list[FormRow]
     stamp: str  # 通过 / 已被修改 / 未盖章
+    signature: str = "未签名"
+    forced: bool = False
+    reason: str = ""
+    exported_at: str = ""
     budget: float | None = None
+    findings: list[Finding] = []
+    status: str = ""  # 计入, or why this file is not in any average (set by apply_rules)
+
+    @property
+    def main(self) -> FormRow | None:
+        return next((f for f in self.forms if f.kind == KIND[True]), None)
 
 
 class Skipped(BaseModel):
     file: str
     reason: str
+    code: str = "unreadable"
+
+
+def finding(code: str, message: str, severity: str = "error") -> Finding:
+    return Finding(severity=severity, sheet="", cell="", code=code, message=message)
+
+
+def display_name(path: Path) -> str:
+    """A file name that can always be printed and written (bytes that are not UTF-8 shown as �)."""
+    return os.fsencode(path.name).decode("utf-8", "replace")
 
 
 # ----------------------------------------------------------------------------- one file
-_CUSTOM_PROP = re.compile(r'<property [^>]*name="([^"]+)"[^>]*>\s*<vt:\w+[^>]*>([^<]*)</vt:\w+>', re.S)
-_DEFINED = re.compile(r'<definedName ([^>]*)>([^<]*)</definedName>')
+def _forms(a: Assessment, main_sheet: str, project_names: dict[str, str]) -> list[FormRow]:
+    return [FormRow(sheet=form.sheet, kind=KIND[form.sheet == main_sheet], scheme=form.scheme,
+                    name=a.unit if form.sheet == main_sheet else (project_names.get(form.sheet) or form.sheet),
+                    total=float(form.total), grade=form.grade, parts={k: float(v) for k, v in form.parts.items()})
+            for form in a.forms if form.total is not None]
 
 
-def _inspect_package(path: Path) -> tuple[zipfile.ZipFile | None, str | None]:
-    """Open the zip, or say in Chinese why this is not a readable exported workbook."""
-    head = path.open("rb").read(8)
-    if head.startswith(b"%PDF"):
-        return None, "不是Excel工作簿（是PDF文件，可能被改了扩展名）"
-    if head.startswith(b"\xd0\xcf\x11\xe0"):
-        return None, "文件已加密（设有打开密码）或为旧版.xls格式，无法读取"
-    if not head.startswith(b"PK"):
-        return None, "不是Excel工作簿（文件内容不是xlsx格式）"
-    try:
-        z = zipfile.ZipFile(path)
-        bad = z.testzip()
-    except (zipfile.BadZipFile, OSError, EOFError):
-        return None, "文件已损坏（压缩包结构不完整，可能未传输完整）"
-    if bad is not None:
-        return None, f"文件已损坏（{bad} 校验失败）"
-    names = set(z.namelist())
-    if "xl/workbook.xml" not in names:
-        return None, "不是Excel工作簿（缺少 xl/workbook.xml）"
-    if any(n.lower().endswith("vbaproject.bin") for n in names):
-        return None, "包含宏代码（.xlsm），不是锁定导出的文件；为安全起见不予读取，请要求单位重新“锁定导出”"
-    return z, None
-
-
-def _stamp(z: zipfile.ZipFile) -> dict[str, str]:
-    try:
-        xml = z.read("docProps/custom.xml").decode("utf-8")
-    except KeyError:
-        return {}
-    return {name: html.unescape(value) for name, value in _CUSTOM_PROP.findall(xml)}
-
-
-def _defined_names(z: zipfile.ZipFile, sheets: list[str]) -> dict[str, dict[str, str]]:
-    xml = z.read("xl/workbook.xml").decode("utf-8")
-    names: dict[str, dict[str, str]] = {s: {} for s in sheets}
-    for attrs, ref in _DEFINED.findall(xml):
-        m = re.search(r'\bname="([^"]+)"', attrs)
-        local = re.search(r'localSheetId="(\d+)"', attrs)
-        if not m or "!" not in ref:
-            continue
+def unit_result(a: Assessment, book, file: str, stamp_status: str, **kw) -> UnitResult:
+    tset = template_sets()[a.template]
+    names = {f.sheet: _sheet_unit(book, f.sheet) for f in a.forms if f.sheet != tset.main}
+    budget = None
+    if tset.budget is not None:
         try:
-            sheet, coord = split_ref(html.unescape(ref))
-        except BookError:
-            continue
-        if local is None or sheets[int(local.group(1))] == sheet:
-            names.setdefault(sheet, {})[m.group(1)] = coord
-    return names
+            budget = float(book.get(*tset.budget))
+        except (TypeError, ValueError):
+            budget = None
+    return UnitResult(file=file, unit=a.unit, year=a.year, template=a.template, label=a.label,
+                      forms=_forms(a, tset.main, names), stamp=stamp_status, budget=budget,
+                      findings=list(a.findings), **kw)
 
 
-def read_exported(path: Path) -> UnitResult | Skipped:
+def read_exported(path: Path, registry: dict[str, list[str]] | None = None) -> UnitResult | Skipped:
     """One file → its unit result, or the reason it was skipped. Never raises."""
     path = Path(path)
+    name = display_name(path)
     try:
-        z, reason = _inspect_package(path)
-        if reason:
-            return Skipped(file=path.name, reason=reason)
-        stamp = _stamp(z)
-        if stamp.get("perfeval.template") not in template_sets():
-            return Skipped(file=path.name, reason="未知的表格布局（不是本工具模板生成的工作簿）")
-        cal = python_calamine.CalamineWorkbook.from_path(str(path))
-        sheets = list(cal.sheet_names)
-        grids = {s: cal.get_sheet_by_name(s).to_python(skip_empty_area=False) for s in sheets}
-        if HASH_PROP in stamp:
-            cells = [(s, [(r + 1, c + 1, v) for r, row in enumerate(grids[s]) for c, v in enumerate(row)])
-                     for s in sheets]
-            status = "通过" if canonical_hash(cells) == stamp[HASH_PROP] else "已被修改"
-            book = ValuesBook(grids, _defined_names(z, sheets), stamp["perfeval.template"], path)
-        else:  # never exported: formulas without cached values, so evaluate them (openpyxl path)
-            status = "未盖章"
-            book = OpenpyxlBook.open(path)
+        ex = st.read(path)
+        if ex.properties.get("perfeval.template") not in template_sets():
+            return Skipped(file=name, reason="未知的表格布局（不是本工具模板生成的工作簿）", code="unknown_layout")
+        v = st.verify_exported(ex, registry)
+        book = ex.book()
         a = assess(book)
-        tset = template_sets()[a.template]
-        budget = None
-        if tset.budget is not None:
-            try:
-                budget = float(book.get(*tset.budget))
-            except (TypeError, ValueError):
-                budget = None
-        return UnitResult(file=path.name, assessment=a, stamp=status, budget=budget)
+        stamp = v.stamp if v.status == "通过" else {}  # a broken seal's fields are not trusted
+        r = unit_result(a, book, name, v.status, signature=v.signature, forced=bool(stamp.get("perfeval.forced")),
+                        reason=str(stamp.get("perfeval.force_reason") or ""),
+                        exported_at=str(stamp.get("perfeval.validated_at") or ""))
+    except pk.PackageRefused as exc:
+        return Skipped(file=name, reason=str(exc), code=exc.code)
+    except BookError as exc:
+        return Skipped(file=name, reason=str(exc), code="unreadable")
+    except MemoryError:
+        return Skipped(file=name, reason="读取时内存不足，已跳过", code="worker_failed")
     except Exception as exc:  # a hostile or broken file must not stop the run
-        return Skipped(file=path.name, reason=f"读取失败：{type(exc).__name__}: {exc}")
+        return Skipped(file=name, reason=f"读取失败：{type(exc).__name__}", code="unreadable")
+    if name != path.name:
+        r.findings.append(finding("odd_filename", f"文件名含有无法识别的字符（非UTF-8编码），显示为“{name}”", "warning"))
+    return r
+
+
+# ----------------------------------------------------------------------------- rules
+def _seal_problem(u: UnitResult) -> tuple[str, Finding] | None:
+    if u.stamp == "未盖章":
+        return "草稿：未经“锁定导出”，没有印章", finding("stamp_missing", "文件未经锁定导出，没有印章")
+    if u.stamp == "已被修改":
+        return "导出后被改动：印章核验未通过", finding("stamp_altered", "导出后文件被改动，印章核验未通过")
+    if u.signature.startswith("签名无效"):
+        return u.signature, finding("signature_invalid", u.signature)
+    if u.forced:
+        errors = sum(f.severity == "error" for f in u.findings)
+        text = f"强制导出（带{errors}项错误），原因：{u.reason or '（未填写）'}"
+        return text, finding("forced_export", text, "warning")
+    return None
+
+
+def apply_rules(units: list[UnitResult]) -> None:
+    """Set each file's status: 计入, or the reason it is in no average (findings added).
+    Of several sound files of one unit, year and template the newest export counts (equal
+    times: the first file name); the others are listed as duplicates."""
+    sound = []
+    for u in units:
+        problem = _seal_problem(u)
+        if problem:
+            u.status, found = problem
+            u.findings.append(found)
+        else:
+            sound.append(u)
+    sound.sort(key=lambda u: u.file)
+    sound.sort(key=lambda u: u.exported_at, reverse=True)  # stable: newest first, then by name
+    newest: dict[tuple, UnitResult] = {}
+    for u in sound:
+        first = newest.setdefault((u.unit, u.year, u.template), u)
+        if first is u:
+            u.status = COUNTED
+        else:
+            u.status = f"重复：同一单位同一年度已有较新的导出文件“{first.file}”"
+            u.findings.append(finding("duplicate_file", u.status, "warning"))
 
 
 # ----------------------------------------------------------------------------- many files
@@ -155,94 +197,173 @@ def _progress(done: int, total: int) -> None:
     sys.stderr.flush()
 
 
-def read_all(files: list[Path], workers: int = 0, progress=_progress) -> list[UnitResult | Skipped]:
-    """Read every file, in parallel processes when there are many (2 cores here)."""
-    results = []
-    if workers <= 1 or len(files) < 50:
+def read_all(files: list[Path], workers: int = 2, progress=_progress, registry=None) -> list[UnitResult | Skipped]:
+    """Read every file: in isolated worker processes (workers ≥ 1), or in this process (0)."""
+    if workers <= 0:
+        out = []
         for i, f in enumerate(files, start=1):
-            results.append(read_exported(f))
+            out.append(read_exported(f, registry))
             progress(i, len(files))
-        return results
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        for i, r in enumerate(pool.map(read_exported, files, chunksize=16), start=1):
-            results.append(r)
-            progress(i, len(files))
-    return results
+        return out
+    from perfeval_xl.bureau.workers import run_isolated
+
+    def fallback(path: Path, why: str) -> Skipped:
+        return Skipped(file=display_name(path), reason=why, code="worker_failed")
+
+    return run_isolated(files, read_exported, (registry,), fallback, workers, pk.limits(), progress)
+
+
+class Group(BaseModel):
+    """One average: files of one year, edition and kind of form."""
+
+    year: int
+    template: str
+    kind: str
+    scheme: str
+    title: str
+    files: list[str]
+    average: dict[str, float | None]
 
 
 class Collection(BaseModel):
     units: list[UnitResult]
     skipped: list[Skipped]
     weighting: Weighting = "equal"
+    roster: list[str] | None = None
 
     def table(self) -> pd.DataFrame:
-        """One row per unit: the roll-up's input, for pandas users too."""
+        """One row per file and scored form (counted or not), for the 汇总 and pandas users."""
         rows = []
         for u in self.units:
-            a, main = u.assessment, u.assessment.main
-            row = {"文件": u.file, "单位": a.unit, "年度": a.year, "模板": a.template,
-                   "指标体系": main.scheme if main else ""}
-            row.update({k: float(v) for k, v in (main.parts if main else {}).items()})
-            row.update({"总分": float(main.total) if main and main.total is not None else None,
-                        "等次": main.grade if main else None, "印章": u.stamp,
-                        "错误数": len(a.errors), "提示数": len(a.warnings), "全年预算数": u.budget})
-            rows.append(row)
-        df = pd.DataFrame(rows)
-        if df.empty:
-            return pd.DataFrame(columns=BASE_COLUMNS + TAIL_COLUMNS)
+            errors = sum(f.severity == "error" for f in u.findings)
+            for form in u.forms or [None]:
+                row = {"文件": u.file, "单位": u.unit, "年度": u.year, "模板": u.template,
+                       "表类": form.kind if form else "", "名称": form.name if form else u.unit,
+                       "指标体系": form.scheme if form else ""}
+                row.update(form.parts if form else {})
+                row.update({"总分": form.total if form else None, "等次": form.grade if form else None,
+                            "印章": u.stamp, "签名": u.signature,
+                            "计入平均": "是" if u.status == COUNTED else "否",
+                            "说明": "" if u.status == COUNTED else u.status,
+                            "错误数": errors, "提示数": len(u.findings) - errors,
+                            "全年预算数": u.budget if form and form.kind == KIND[True] else None})
+                rows.append(row)
+        df = pd.DataFrame(rows, columns=BASE_COLUMNS + TAIL_COLUMNS) if not rows else pd.DataFrame(rows)
         parts = [c for c in df.columns if c not in BASE_COLUMNS + TAIL_COLUMNS]
-        return df[BASE_COLUMNS + parts + TAIL_COLUMNS].sort_values(["单位", "文件"], ignore_index=True)
+        return df[BASE_COLUMNS + parts + TAIL_COLUMNS].sort_values(
+            ["年度", "模板", "表类", "单位", "名称", "文件"], ignore_index=True)
 
     def score_columns(self, df: pd.DataFrame) -> list[str]:
-        return [c for c in df.columns if c not in BASE_COLUMNS + TAIL_COLUMNS] + ["总分"]
+        cols = [c for c in df.columns if c not in BASE_COLUMNS + TAIL_COLUMNS and df[c].notna().any()]
+        return cols + ["总分"]
 
-    def average(self, df: pd.DataFrame | None = None) -> dict[str, float]:
-        """部门加权平均分 of every score column, rounded half-up to 0.01."""
-        df = self.table() if df is None else df
+    def average(self, df: pd.DataFrame) -> dict[str, float | None]:
+        """Average of every score column of ``df`` (rows of one group), half-up to 0.01."""
         cols = self.score_columns(df)
-        if df.empty:
-            return {}
         if self.weighting == "budget":
             if df["全年预算数"].isna().any() or (df["全年预算数"] <= 0).any():
                 raise BookError("有单位缺少全年预算数，无法按预算加权；请改用等权平均")
-            w = df["全年预算数"]
+            w = df["全年预算数"].map(lambda x: Decimal(str(x)))
         else:
-            w = pd.Series(1.0, index=df.index)
-        out = {}
+            w = pd.Series(Decimal(1), index=df.index)
+        out: dict[str, float | None] = {}
         for c in cols:
             mask = df[c].notna()
-            total_w = w[mask].sum()
-            value = (df.loc[mask, c] * w[mask]).sum() / total_w if total_w else float("nan")
-            out[c] = float(Decimal(str(value)).quantize(Decimal("0.01"), "ROUND_HALF_UP")) if total_w else None
+            total_w = sum(w[mask], Decimal(0))
+            if not total_w:
+                out[c] = None
+                continue
+            value = sum((Decimal(str(x)) * y for x, y in zip(df.loc[mask, c], w[mask])), Decimal(0)) / total_w
+            out[c] = float(value.quantize(Decimal("0.01"), "ROUND_HALF_UP"))
+        return out
+
+    def groups(self, df: pd.DataFrame | None = None) -> list[Group]:
+        df = self.table() if df is None else df
+        counted = df[df["计入平均"] == "是"]
+        out = []
+        for (year, template, kind, scheme), g in counted.groupby(["年度", "模板", "表类", "指标体系"], sort=True):
+            if kind == KIND[False] and self.weighting == "budget":
+                g = g.assign(全年预算数=1.0)  # projects carry no unit budget: equal weights
+            out.append(Group(year=int(year), template=str(template), kind=str(kind), scheme=str(scheme),
+                             title=f"{year}年度 · 模板{template} · {kind} · {scheme}",
+                             files=sorted(set(g["文件"])), average=self.average(g)))
         return out
 
     def findings(self) -> pd.DataFrame:
-        rows = [{"文件": u.file, "单位": u.assessment.unit, "严重程度": "错误" if f.severity == "error" else "提示",
+        rows = [{"文件": u.file, "单位": u.unit, "严重程度": "错误" if f.severity == "error" else "提示",
                  "工作表": f.sheet, "单元格": f.cell, "代码": f.code, "说明": f.message}
-                for u in self.units for f in u.assessment.findings]
-        rows += [{"文件": u.file, "单位": u.assessment.unit, "严重程度": "错误", "工作表": "", "单元格": "",
-                  "代码": "stamp_" + ("altered" if u.stamp == "已被修改" else "missing"),
-                  "说明": "导出后文件被改动，印章核验未通过" if u.stamp == "已被修改" else "文件未经锁定导出，没有印章"}
-                 for u in self.units if u.stamp != "通过"]
+                for u in self.units for f in u.findings]
         return pd.DataFrame(rows, columns=["文件", "单位", "严重程度", "工作表", "单元格", "代码", "说明"])
 
+    def not_counted(self) -> list[UnitResult]:
+        return [u for u in self.units if u.status != COUNTED]
 
-def collect(inputs: Iterable[Path], weighting: Weighting = "equal", workers: int = 2, progress=_progress) -> Collection:
-    results = read_all(find_files(inputs), workers, progress)
-    return Collection(units=[r for r in results if isinstance(r, UnitResult)],
-                      skipped=[r for r in results if isinstance(r, Skipped)], weighting=weighting)
+    def missing(self) -> list[tuple[str, str]]:
+        """未报送: roster units with no counted file, and what was received from them instead."""
+        if self.roster is None:
+            return []
+        counted = {u.unit for u in self.units if u.status == COUNTED}
+        received: dict[str, list[str]] = {}
+        for u in self.units:
+            received.setdefault(u.unit, []).append(f"{u.file}（{u.status}）")
+        return [(name, "未收到文件" if name not in received else "收到的文件均未计入：" + "；".join(received[name]))
+                for name in self.roster if name not in counted]
+
+
+BASE_COLUMNS = ["文件", "单位", "年度", "模板", "表类", "名称", "指标体系"]
+TAIL_COLUMNS = ["总分", "等次", "印章", "签名", "计入平均", "说明", "错误数", "提示数", "全年预算数"]
+
+
+def read_roster(path: Path) -> list[str]:
+    """Expected unit names: a .txt (one a line, UTF-8 or GBK) or the first column of an .xlsx."""
+    path = Path(path)
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        ex = pk.open_package(path)
+        import python_calamine
+
+        with open(path, "rb") as fh:
+            cal = python_calamine.CalamineWorkbook.from_filelike(fh)
+        rows = cal.get_sheet_by_name(ex.sheets[0].name).to_python() if ex.sheets else []
+        names = [str(r[0]).strip() for r in rows if r and r[0] not in (None, "")]
+    else:
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            raise BookError(f"名单文件不存在：{path}") from None
+        for enc in ("utf-8-sig", "gb18030"):
+            try:
+                text = data.decode(enc)
+                break
+            except UnicodeDecodeError:
+                continue
+        names = [line.strip() for line in text.splitlines()]
+    return list(dict.fromkeys(n for n in names if n and n not in ("单位", "单位名称")))
+
+
+def collect(inputs: Iterable[Path], weighting: Weighting = "equal", workers: int = 2, progress=_progress,
+            registry: Path | None = None, roster: Path | None = None) -> Collection:
+    from perfeval_xl.bureau.signing import load_registry
+
+    reg = load_registry(registry) if registry else None
+    names = read_roster(roster) if roster else None
+    results = read_all(find_files(inputs), workers, progress, reg)
+    units = [r for r in results if isinstance(r, UnitResult)]
+    apply_rules(units)
+    return Collection(units=units, skipped=[r for r in results if isinstance(r, Skipped)],
+                      weighting=weighting, roster=names)
 
 
 def rollup_book(book) -> Collection:
-    """Inside one workbook: every scored sheet (a unit's or a project's) is one row."""
+    """Inside one workbook: every scored sheet (a unit's or a project's) is one row; 部门 and 项目
+    forms are averaged separately. There is no export to verify, so every row counts."""
     a = assess(book)
+    r = unit_result(a, book, "", "（同一工作簿）")
     units = []
-    for form in a.forms:
-        if form.total is None:
-            continue
-        one = a.model_copy(update={"main": form, "unit": _sheet_unit(book, form.sheet) or form.sheet,
-                                   "findings": [f for f in a.findings if f.sheet == form.sheet]})
-        units.append(UnitResult(file=form.sheet, assessment=one, stamp="未盖章"))
+    for form in r.forms:
+        sheet_unit = _sheet_unit(book, form.sheet) or form.sheet
+        units.append(r.model_copy(update={
+            "file": form.sheet, "unit": sheet_unit, "status": COUNTED, "forms": [form.model_copy(update={"name": sheet_unit})],
+            "findings": [f for f in a.findings if f.sheet == form.sheet]}))
     return Collection(units=units, skipped=[])
 
 
@@ -254,104 +375,20 @@ def _sheet_unit(book, sheet: str) -> str:
     return ""
 
 
-# ----------------------------------------------------------------------------- summary workbook
-def write_summary(col: Collection, out: Path) -> Path:
-    """The bureau's 汇总 workbook: units, department average, findings, skipped files, charts.
-    Every text from a file is written with write_string: "=..." in a unit name stays text."""
-    import xlsxwriter
-
-    from perfeval_xl.files import atomic_write
-
-    df = col.table()
-    avg = col.average(df) if not df.empty else {}
-    findings = col.findings()
-
-    def write(tmp: Path) -> None:
-        wb = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False, "strings_to_urls": False})
-        title = wb.add_format({"bold": True, "font_size": 14, "font_name": "黑体"})
-        head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True, "font_name": "宋体"})
-        cell = wb.add_format({"border": 1, "font_name": "宋体"})
-        num = wb.add_format({"border": 1, "num_format": "0.00", "font_name": "宋体"})
-        bold_num = wb.add_format({"border": 1, "num_format": "0.00", "bold": True, "bg_color": "#FFF2CC"})
-        bold = wb.add_format({"border": 1, "bold": True, "bg_color": "#FFF2CC"})
-
-        ws = wb.add_worksheet("汇总")
-        ws.write_string(0, 0, "预算绩效自评汇总表", title)
-        ws.write_string(1, 0, f"共读取 {len(col.units)} 个文件，跳过 {len(col.skipped)} 个；{WEIGHTING_TEXT[col.weighting]}。")
-        columns = list(df.columns)
-        for c, name in enumerate(columns):
-            ws.write_string(3, c, name, head)
-        score_cols = set(col.score_columns(df)) | {"全年预算数"}
-        for r, record in enumerate(df.itertuples(index=False), start=4):
-            for c, (name, value) in enumerate(zip(columns, record)):
-                if value is None or (isinstance(value, float) and pd.isna(value)):
-                    ws.write_blank(r, c, None, cell)
-                elif name in score_cols or name in ("错误数", "提示数", "年度"):
-                    ws.write_number(r, c, float(value), num if name in score_cols else cell)
-                else:
-                    ws.write_string(r, c, str(value), cell)
-        avg_row = 4 + len(df)
-        ws.write_string(avg_row, 1, "部门平均（等权）" if col.weighting == "equal" else "部门平均（按预算加权）", bold)
-        for c, name in enumerate(columns):
-            if name in avg and avg[name] is not None:
-                ws.write_number(avg_row, c, avg[name], bold_num)
-        ws.set_column(0, 0, 40)
-        ws.set_column(1, 1, 30)
-        ws.set_column(2, len(columns), 11)
-        if not df.empty:
-            total_col = columns.index("总分")
-            chart = wb.add_chart({"type": "bar"})
-            chart.add_series({"name": "总分", "categories": ["汇总", 4, 1, avg_row - 1, 1],
-                              "values": ["汇总", 4, total_col, avg_row - 1, total_col], "data_labels": {"value": True}})
-            chart.set_title({"name": "各单位总分"})
-            chart.set_x_axis({"min": 0, "max": 100})
-            chart.set_legend({"none": True})
-            chart.set_size({"width": 640, "height": max(300, 22 * len(df))})
-            ws.insert_chart(avg_row + 2, 1, chart)
-
-        grades = wb.add_worksheet("等次分布")
-        counts = df["等次"].value_counts() if not df.empty else pd.Series(dtype=int)
-        grades.write_string(0, 0, "评价等次", head)
-        grades.write_string(0, 1, "单位数", head)
-        for r, g in enumerate(["优", "良", "中", "差"], start=1):
-            grades.write_string(r, 0, g, cell)
-            grades.write_number(r, 1, int(counts.get(g, 0)), cell)
-        pie = wb.add_chart({"type": "column"})
-        pie.add_series({"name": "单位数", "categories": ["等次分布", 1, 0, 4, 0], "values": ["等次分布", 1, 1, 4, 1],
-                        "data_labels": {"value": True}})
-        pie.set_title({"name": "评价等次分布"})
-        pie.set_legend({"none": True})
-        grades.insert_chart(1, 3, pie)
-
-        fs = wb.add_worksheet("问题清单")
-        for c, name in enumerate(findings.columns):
-            fs.write_string(0, c, name, head)
-        for r, record in enumerate(findings.itertuples(index=False), start=1):
-            for c, value in enumerate(record):
-                fs.write_string(r, c, str(value), cell)
-        fs.set_column(0, 1, 30)
-        fs.set_column(6, 6, 80)
-
-        sk = wb.add_worksheet("未读取文件")
-        sk.write_string(0, 0, "文件", head)
-        sk.write_string(0, 1, "原因", head)
-        for r, s in enumerate(col.skipped, start=1):
-            sk.write_string(r, 0, s.file, cell)
-            sk.write_string(r, 1, s.reason, cell)
-        sk.set_column(0, 0, 40)
-        sk.set_column(1, 1, 80)
-        wb.close()
-
-    return atomic_write(Path(out), write)
-
-
 def as_json(col: Collection) -> str:
     import json
 
     df = col.table()
     data = {"weighting": col.weighting, "weighting_text": WEIGHTING_TEXT[col.weighting],
-            "units": json.loads(df.to_json(orient="records", force_ascii=False)),
-            "average": col.average(df) if not df.empty else {},
+            "rows": json.loads(df.to_json(orient="records", force_ascii=False)),
+            "groups": [g.model_dump() for g in col.groups(df)],
             "skipped": [s.model_dump() for s in col.skipped],
+            "missing": [{"单位": n, "说明": why} for n, why in col.missing()],
             "findings": json.loads(col.findings().to_json(orient="records", force_ascii=False))}
     return json.dumps(data, ensure_ascii=False, indent=2)
+
+
+def write_summary(col: Collection, out: Path) -> Path:
+    from perfeval_xl.bureau.summary import write_summary as write
+
+    return write(col, out)

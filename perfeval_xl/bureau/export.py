@@ -1,11 +1,13 @@
-"""Lock and export for the finance bureau, with tamper evidence.
+"""Lock and export for the finance bureau, with tamper evidence and an optional SM2 signature.
 
-The export is a new macro-free .xlsx: every formula replaced by its value (so Excel without the
-add-in, WPS and LibreOffice show the same numbers), every sheet and the workbook structure
-protected, and a stamp in custom document properties: tool version, indicator system,
-validation time, counts of findings and a SHA-256 over a canonical form of all sheet values.
-``verify`` recomputes that hash. A hash shows *that* values changed, not which cell: say so.
-The stamp is tamper evidence, not a signature: whoever has this tool can stamp a file anew.
+The export is a new macro-free, link-free .xlsx with no hidden sheets: every formula replaced by
+its value (so Excel without the add-in, WPS and LibreOffice show the same numbers), no user text
+turned into a formula, every sheet and the workbook structure protected, and a stamp in custom
+document properties: tool version, edition, unit, year, validation time, counts of findings,
+forced export and its reason, and a SHA-256 over the canonical form of the workbook (stamp.py
+says what it covers). With the unit's key the canonical form is also signed (signing.py).
+The stamp alone is tamper evidence against accidents, not proof of origin: whoever has this
+tool can stamp a file anew. docs/security.md states what each proves.
 """
 from __future__ import annotations
 
@@ -13,21 +15,21 @@ import datetime as _dt
 import hashlib
 from pathlib import Path
 
-import openpyxl
 from openpyxl.packaging.custom import BoolProperty, IntProperty, StringProperty
 from openpyxl.styles import Protection
 from openpyxl.workbook.protection import WorkbookProtection
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from perfeval_xl import __version__
-from perfeval_xl.checks.assess import Assessment, assess
 from perfeval_xl.book import BookError, OpenpyxlBook
-from perfeval_xl.files import atomic_save
+from perfeval_xl.bureau import stamp as st
+from perfeval_xl.bureau.stamp import HASH_PROP, KEY_ID_PROP, SIGNATURE_PROP, STAMP_PREFIX, Verification, verify
+from perfeval_xl.checks.assess import Assessment, assess
 from perfeval_xl.checks.findings import write_result_sheet
+from perfeval_xl.files import atomic_write, rewrite_zip
 
 DEFAULT_PASSWORD = "perfeval"  # documented in the README; change with --password
-STAMP_PREFIX = "perfeval."
-HASH_PROP = "perfeval.sha256"
+__all__ = ["export", "verify", "Verification", "ExportRefused", "HASH_PROP", "STAMP_PREFIX"]
 
 
 class ExportRefused(Exception):
@@ -38,47 +40,15 @@ class ExportRefused(Exception):
         super().__init__(f"校验发现{len(assessment.errors)}项错误，未导出")
 
 
-# ----------------------------------------------------------------------------- canonical hash
-def canonical_value(v: object) -> str | None:
-    """One cell's value as text that openpyxl and calamine readings agree on (None: skip)."""
-    if v is None or v == "":
-        return None
-    if isinstance(v, bool):
-        return "b:1" if v else "b:0"
-    if isinstance(v, (int, float)):
-        return "n:" + format(float(v), ".15g")
-    if isinstance(v, (_dt.datetime, _dt.date, _dt.time)):
-        return "d:" + v.isoformat()
-    return "s:" + str(v)
-
-
-def canonical_hash(sheets: list[tuple[str, list[tuple[int, int, object]]]]) -> str:
-    """SHA-256 over every sheet name and every non-empty cell (row, column, value), in order."""
-    h = hashlib.sha256()
-    for name, cells in sheets:
-        h.update(f"\x1dsheet:{name}\n".encode())
-        for r, c, v in cells:
-            text = canonical_value(v)
-            if text is not None:
-                h.update(f"{r},{c}={text}\n".encode())
-    return h.hexdigest()
-
-
-def _openpyxl_cells(ws) -> list[tuple[int, int, object]]:
-    return [(cell.row, cell.column, cell.value) for row in ws.iter_rows() for cell in row if cell.value is not None]
-
-
-def workbook_hash(wb) -> str:
-    return canonical_hash([(ws.title, _openpyxl_cells(ws)) for ws in wb.worksheets])
-
-
 # ----------------------------------------------------------------------------- export
 class ExportResult(BaseModel):
+    model_config = ConfigDict(arbitrary_types_allowed=True)
     path: Path
     pdf: Path | None = None
     assessment: Assessment
     sha256: str
     forced: bool = False
+    signed_by: str | None = None  # key id, or None: 未签名
 
 
 def default_name(a: Assessment) -> str:
@@ -88,15 +58,26 @@ def default_name(a: Assessment) -> str:
 
 
 def _freeze_values(book: OpenpyxlBook, wb) -> None:
-    """Replace every formula by the value it computes (UDF-free for any spreadsheet program)."""
+    """Replace every formula by the value it computes (UDF-free for any spreadsheet program).
+    All values are computed first, so no formula ever sees a half-frozen workbook."""
+    formulas = [(ws.title, cell) for ws in wb.worksheets for row in ws.iter_rows() for cell in row
+                if cell.data_type == "f" and isinstance(cell.value, str)]
+    values = [book.cell_value(sheet, cell.coordinate) for sheet, cell in formulas]
+    for (_, cell), value in zip(formulas, values):
+        cell.value = value if value != "" else None
+
+
+def _only_data(wb) -> None:
+    """No formula, link, macro or hidden sheet leaves in an export. A text that openpyxl took for
+    a formula (any string starting with "=", in any sheet we wrote) is stored as text."""
     for ws in wb.worksheets:
+        ws.sheet_state = "visible"
         for row in ws.iter_rows():
             for cell in row:
-                if cell.data_type == "f" and isinstance(cell.value, str):
-                    value = book.cell_value(ws.title, cell.coordinate)
-                    cell.value = value if value != "" else None
-                    if isinstance(value, str):
-                        cell.data_type = "s"  # a text result is text, even if it starts with "="
+                if cell.data_type == "f":
+                    cell.data_type = "s"
+    wb._external_links = []
+    wb.vba_archive = None
 
 
 def _protect(wb, password: str) -> None:
@@ -111,12 +92,13 @@ def _protect(wb, password: str) -> None:
     wb.security = WorkbookProtection(workbookPassword=password, lockStructure=True)
 
 
-def _stamp(wb, a: Assessment, digest: str, forced: bool, reason: str) -> None:
-    props = {p.name: p for p in wb.custom_doc_props}
+def _stamp_fields(wb, a: Assessment, forced: bool, reason: str) -> None:
+    """The stamp's own fields; they are part of the canonical form the digest covers."""
     main = a.main
     values = {
         "perfeval.version": __version__,
         "perfeval.scheme": main.scheme if main else "",
+        "perfeval.label": a.label,
         "perfeval.unit": a.unit,
         "perfeval.year": str(a.year),
         "perfeval.total": f"{main.total:f}" if main and main.total is not None else "",
@@ -126,42 +108,91 @@ def _stamp(wb, a: Assessment, digest: str, forced: bool, reason: str) -> None:
         "perfeval.warnings": len(a.warnings),
         "perfeval.forced": forced,
         "perfeval.force_reason": reason,
-        HASH_PROP: digest,
     }
+    keep = [p for p in wb.custom_doc_props if p.name not in values and p.name not in st.NOT_COVERED]
+    wb.custom_doc_props.props = keep
     for name, value in values.items():
-        if name in props:
-            wb.custom_doc_props.props.remove(props[name])
-        if isinstance(value, bool):
-            wb.custom_doc_props.append(BoolProperty(name=name, value=value))
-        elif isinstance(value, int):
-            wb.custom_doc_props.append(IntProperty(name=name, value=value))
-        else:
-            wb.custom_doc_props.append(StringProperty(name=name, value=value))
+        kind = BoolProperty if isinstance(value, bool) else IntProperty if isinstance(value, int) else StringProperty
+        wb.custom_doc_props.append(kind(name=name, value=value))
+
+
+def _add_seal(path: Path, seal: dict[str, str]) -> None:
+    """Append the digest and signature to docProps/custom.xml of a saved package."""
+    import xml.etree.ElementTree as ET
+
+    import defusedxml.ElementTree as SafeET
+
+    cp, vt = st.pk.NS["cp"], st.pk.NS["vt"]
+    ET.register_namespace("", cp)
+    ET.register_namespace("vt", vt)
+
+    def edit(entries: dict[str, bytes]) -> dict[str, bytes]:
+        root = SafeET.fromstring(entries["docProps/custom.xml"])
+        pid = max((int(p.get("pid", "1")) for p in root), default=1)
+        for name, value in seal.items():
+            pid += 1
+            prop = ET.SubElement(root, f"{{{cp}}}property", fmtid="{D5CDD505-2E9C-101B-9397-08002B2CF9AE}",
+                                 pid=str(pid), name=name)
+            ET.SubElement(prop, f"{{{vt}}}lpwstr").text = value
+        entries["docProps/custom.xml"] = ET.tostring(root, encoding="utf-8", xml_declaration=True)
+        return entries
+
+    rewrite_zip(path, edit)
+
+
+def _signing_key(a: Assessment, key: Path | None, sign: bool):
+    from perfeval_xl.bureau import signing
+
+    if not sign:
+        return None
+    k = signing.load_key(key) if key else signing.installed_key(a.unit)
+    if k is not None and k.unit != a.unit:
+        raise BookError(f"密钥属于“{k.unit}”，与工作簿中的单位“{a.unit}”不符，未导出")
+    return k
 
 
 def export(src: Path, out: Path | None = None, *, force: bool = False, reason: str = "",
-           password: str = DEFAULT_PASSWORD, pdf: bool = False) -> ExportResult:
+           password: str = DEFAULT_PASSWORD, pdf: bool = False, key: Path | None = None,
+           sign: bool = True) -> ExportResult:
+    """Validate, freeze, protect, stamp and (with the unit's key) sign a copy of ``src``."""
+    from perfeval_xl.bureau import signing
+
     src = Path(src)
-    book = OpenpyxlBook.open(src)
+    # One load, without VBA or external links: the export is a plain .xlsx even from an .xlsm.
+    book = OpenpyxlBook.open(src, keep_vba=False, keep_links=False)
     a = assess(book)
     if a.errors and not force:
         raise ExportRefused(a)
-    if force and a.errors and not reason.strip():
+    forced = bool(force and a.errors)
+    if forced and not reason.strip():
         raise BookError("使用 --force 强制导出时，必须用 --reason 说明原因")
+    unit_key = _signing_key(a, key, sign)
     out = Path(out) if out else src.parent / default_name(a)
     if out.suffix.lower() != ".xlsx":
         out = out.with_suffix(".xlsx")
     if out.resolve() == src.resolve():
         raise BookError("导出文件不能覆盖原文件")
-    # A fresh load without VBA: the export is a plain .xlsx even when the input was .xlsm.
-    wb = openpyxl.load_workbook(src, keep_vba=False)
+    wb = book.wb
     _freeze_values(book, wb)
-    stamp_text = f"导出于{_dt.datetime.now():%Y-%m-%d %H:%M}" + ("；强制导出：" + reason if force and a.errors else "")
+    stamp_text = f"导出于{_dt.datetime.now():%Y-%m-%d %H:%M}" + ("；强制导出：" + reason if forced else "")
     write_result_sheet(wb, a, stamp_text)
+    _only_data(wb)
     _protect(wb, password)
-    digest = workbook_hash(wb)
-    _stamp(wb, a, digest, bool(force and a.errors), reason if force else "")
-    atomic_save(wb, out)
+    _stamp_fields(wb, a, forced, reason if forced else "")
+    digest = ""
+
+    def write(tmp: Path) -> None:
+        nonlocal digest
+        wb.save(tmp)
+        canonical = st.read(tmp).canonical()  # read back through the same gate the bureau uses
+        digest = hashlib.sha256(canonical).hexdigest()
+        seal = {HASH_PROP: digest}
+        if unit_key is not None:
+            seal[SIGNATURE_PROP] = signing.sign(unit_key.private_hex, unit_key.public_hex, canonical)
+            seal[KEY_ID_PROP] = signing.key_id(unit_key.public_hex)
+        _add_seal(tmp, seal)
+
+    atomic_write(out, write)
     pdf_path = None
     if pdf:
         from perfeval_xl.office import OfficeMissing, convert
@@ -170,37 +201,5 @@ def export(src: Path, out: Path | None = None, *, force: bool = False, reason: s
             pdf_path = convert(out, "pdf", out.parent)
         except OfficeMissing:
             pdf_path = None
-    return ExportResult(path=out, pdf=pdf_path, assessment=a, sha256=digest, forced=bool(force and a.errors))
-
-
-# ----------------------------------------------------------------------------- verify
-class Verification(BaseModel):
-    status: str  # 通过 / 已被修改 / 未盖章
-    ok: bool
-    stamp: dict[str, object]
-    expected: str | None
-    actual: str
-
-
-def read_stamp(wb) -> dict[str, object]:
-    return {p.name: p.value for p in wb.custom_doc_props if p.name.startswith(STAMP_PREFIX)}
-
-
-def verify_workbook(wb) -> Verification:
-    stamp = read_stamp(wb)
-    actual = workbook_hash(wb)
-    expected = stamp.get(HASH_PROP)
-    if not expected:
-        return Verification(status="未盖章", ok=False, stamp=stamp, expected=None, actual=actual)
-    ok = expected == actual
-    return Verification(status="通过" if ok else "已被修改", ok=ok, stamp=stamp, expected=str(expected), actual=actual)
-
-
-def verify(path: Path) -> Verification:
-    try:
-        wb = openpyxl.load_workbook(Path(path))
-    except FileNotFoundError:
-        raise BookError(f"文件不存在：{path}") from None
-    except Exception as exc:
-        raise BookError(f"无法作为Excel工作簿打开：{Path(path).name}（{type(exc).__name__}）") from None
-    return verify_workbook(wb)
+    return ExportResult(path=out, pdf=pdf_path, assessment=a, sha256=digest, forced=forced,
+                        signed_by=signing.key_id(unit_key.public_hex) if unit_key else None)

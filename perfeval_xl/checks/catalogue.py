@@ -52,6 +52,27 @@ CATALOGUE: dict[str, Code] = {
     # report text (checks/narrative.py)
     "narrative_mismatch": Code("报告文字与表中数字不符", "报告文字中紧跟表中项目名称（如基本支出、执行率）的数字与表中数字不同"),
     "report_placeholder": Code("报告仍有待填写内容", "Word报告中还有【请填写：…】占位文字"),
+    # bureau: stamp, signature and collection rules (collect, verify)
+    "stamp_missing": Code("未盖章（草稿）", "文件未经锁定导出，没有印章，不计入平均"),
+    "stamp_altered": Code("导出后被改动", "印章核验未通过：导出后值、格式、名称、工作表或印章内容被改动，不计入平均"),
+    "signature_invalid": Code("签名无效", "签名与登记的单位公钥不符，或已登记公钥的单位的文件未签名，不计入平均"),
+    "forced_export": Code("强制导出", "校验有错误时带原因强制导出，不计入平均"),
+    "duplicate_file": Code("重复报送", "同一单位同一年度同一模板有较新的导出文件，本文件不计入平均"),
+    "odd_filename": Code("文件名编码异常", "文件名不是有效的UTF-8编码，已照常读取"),
+    # bureau: files not read at all (package gate, workers)
+    "not_workbook": Code("不是Excel工作簿", "文件不是xlsx工作簿（如PDF、改了扩展名的文件）"),
+    "encrypted": Code("文件已加密", "设有打开密码的工作簿，须另存为未加密的工作簿"),
+    "old_format": Code("旧版格式", ".xls/.et 等旧格式，须另存为.xlsx"),
+    "truncated": Code("文件不完整", "压缩包结构损坏或数据不全，多为传输未完成"),
+    "too_large": Code("超出读取限制", "文件、工作表行列数或单元格数超出限制（可用 --limit 调整）"),
+    "zip_bomb": Code("解压后过大", "解压后大小或压缩比异常，可能是恶意构造的文件"),
+    "xml_entities": Code("含XML实体声明", "部件含有DTD或实体声明（实体膨胀、外部实体），可能是恶意构造的文件"),
+    "bad_xml": Code("文件已损坏", "部件不是有效的XML，或单元格地址无法识别"),
+    "macros": Code("含有宏", "导出文件不应含宏代码（vbaProject）"),
+    "external_links": Code("含有外部链接", "导出文件不应含外部链接"),
+    "unreadable": Code("无法读取", "文件无法作为工作簿读取"),
+    "unknown_layout": Code("未知的表格布局", "不是本工具模板生成的工作簿"),
+    "worker_failed": Code("读取进程失败", "读取该文件时超时、内存超限或进程崩溃，已跳过"),
 }
 
 

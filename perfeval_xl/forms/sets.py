@@ -5,6 +5,8 @@ Sheets mirror the seed forms: same headings, same order, same merged cells. Our 
 """
 from __future__ import annotations
 
+import functools
+
 from perfeval_xl.forms.layout import REPORT_YEAR, Derived, F, Form, IndicatorRows, SumCheck, T, TemplateSet
 from perfeval_xl.engine.scheme import Indicator, load as load_scheme
 
@@ -655,6 +657,7 @@ def lengshuitan_project(n: int, year: int | None = None) -> list[Form]:
 
 
 # --------------------------------------------------------------------------- template sets
+@functools.cache  # built once per process (collect reads thousands of files); callers only read it
 def template_sets() -> dict[str, TemplateSet]:
     """Each set's ``forms`` are the sheets of its template, the first project's included."""
     p2020 = project_2020(1)
