@@ -6,8 +6,8 @@ inputs with the engine and reports every place where the two differ or an input 
 """
 from __future__ import annotations
 
-from decimal import Decimal
-from typing import Literal
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Literal, NamedTuple
 
 from pydantic import BaseModel
 
@@ -15,8 +15,10 @@ from perfeval_xl.forms import sets as forms_mod
 from perfeval_xl.book import Book, BookError
 from perfeval_xl.checks.catalogue import title
 from perfeval_xl.forms.layout import Form, IndicatorRows, SumCheck, TemplateSet
+from perfeval_xl.forms.edition import EDITION_SHEET, carried, edition_set, recorded_key
+from perfeval_xl.forms.sets import NOT_APPLICABLE
 from perfeval_xl.engine.parse import ParseError, normalize, parse_number, parse_value, pct, quote
-from perfeval_xl.engine.rules import ScoreError, execution_score, grade, score
+from perfeval_xl.engine.rules import CENT, ScoreError, execution_score, grade, score
 from perfeval_xl.engine.scheme import Scheme, load as load_scheme
 
 NUMERIC = ("number", "money", "percent", "int", "score")
@@ -46,6 +48,9 @@ class FormResult(BaseModel):
     grade: str | None = None
     parts: dict[str, Decimal] = {}  # 一级指标 → points
     rates: dict[str, Decimal] = {}  # computed rates shown on the sheet: 控制率, 执行率…
+    # 按百分制折算 (rows marked 不适用, or 分值 not adding to the total): the points before it
+    score_sum: Decimal | None = None
+    applicable: Decimal | None = None
 
 
 class Assessment(BaseModel):
@@ -56,6 +61,7 @@ class Assessment(BaseModel):
     main: FormResult | None = None
     forms: list[FormResult] = []
     findings: list[Finding] = []
+    edition_sha256: str = ""  # the full hash of an edition carried by the workbook
 
     @property
     def errors(self) -> list[Finding]:
@@ -97,6 +103,8 @@ def identify(book: Book) -> TemplateSet:
     tid = book.template_id()
     if tid in sets:
         return sets[tid]
+    if (ed := carried(book)) is not None:  # an edition from outside the package, in the book
+        return edition_set(ed.key)
     for tset in sets.values():  # a file whose properties were lost: recognise it by its sheets
         if all(f.sheet in book.sheets() for f in tset.forms if f.key != tset.repeatable):
             return tset
@@ -191,12 +199,9 @@ def _check_row_score(c: _Checker, p: str, label: str, weight: Decimal, computed:
     return final
 
 
-def _error_cell(message: str, cells: dict[str, str]) -> str:
+def _error_cell(message: str, cells: dict[str, str], default: str) -> str:
     """Which input a rule's complaint is about, from the words of its message."""
-    for word, name in cells.items():
-        if word in message:
-            return name
-    return next(iter(cells.values()))
+    return next((name for word, name in cells.items() if word in message), default)
 
 
 def check_open_rows(c: _Checker, spec: IndicatorRows, scheme: Scheme) -> dict[str, Decimal]:
@@ -249,41 +254,146 @@ def _row_engine_score(c: _Checker, p: str, label: str, v: dict, weight: Decimal,
             return score(rules.quantitative, weight, (v["target"], v["actual"], v["direction"]))
         except ScoreError as exc:
             cell = _error_cell(str(exc), {"指标方向": p + "direction", "年度指标值": p + "target",
-                                          "实际完成值": p + "actual", "单位": p + "actual"})
+                                          "实际完成值": p + "actual", "单位": p + "actual"}, p + "actual")
             c.report(cell, "cannot_score", f"{label}：{exc}")
             return None
     try:
         return score(rules.qualitative, weight, (v["level"], v["ratio"]))
     except ScoreError as exc:
-        c.report(_error_cell(str(exc), {"完成等级": p + "level", "比例": p + "ratio"}), "cannot_score", f"{label}：{exc}")
+        c.report(_error_cell(str(exc), {"完成等级": p + "level", "比例": p + "ratio"}, p + "ratio"), "cannot_score",
+                 f"{label}：{exc}")
         return None
 
 
-def check_scheme_rows(c: _Checker, spec: IndicatorRows, scheme: Scheme) -> dict[str, Decimal]:
-    """A 评分表: indicator i of the scheme on row i."""
+class Tally(NamedTuple):
+    """What a 评分表's rows add up to: points per 一级指标, 分值 of all rows and of applicable ones."""
+
+    parts: dict[str, Decimal]
+    weights: Decimal
+    applicable: Decimal
+
+
+def _row_weight(c: _Checker, p: str, label: str, edition_weight: Decimal | None) -> Decimal | None:
+    """The row's 分值 as the unit set it (None: unusable, reported by check_fields or here)."""
+    raw = c.get(p + "weight")
+    weight = _dec(raw)
+    if blank(raw):
+        c.report(p + "weight", "required", f"{label}未填写分值")
+    if weight is None:
+        return None
+    if weight < 0:
+        c.report(p + "weight", "weight_negative", f"{label}：分值{weight:f}不能为负")
+        return None
+    if edition_weight is not None and weight != edition_weight:
+        c.report(p + "weight", "weight_adapted", f"{label}：分值由参考样表的{edition_weight:f}调整为{weight:f}",
+                 "warning")
+    return weight
+
+
+def check_scheme_rows(c: _Checker, spec: IndicatorRows, scheme: Scheme) -> Tally:
+    """A 评分表: indicator i of the scheme on row i, then the rows the unit added."""
     parts: dict[str, Decimal] = {l1: Decimal(0) for l1 in scheme.level1}
+    by_l1: dict[str, Decimal] = {l1: Decimal(0) for l1 in scheme.level1}
+    applicable = Decimal(0)
     for i, ind in enumerate(scheme.indicators, start=1):
-        p = f"{spec.prefix}{i}_"
-        value = c.get(p + "value")
+        p, label = f"{spec.prefix}{i}_", quote(ind.name)
+        weight = _row_weight(c, p, label, ind.weight)
+        if weight is None:
+            continue
+        by_l1[ind.l1] += weight
+        judged = ind.rule.kind == "judged"  # the score itself is typed into 自评得分
+        entry = p + ("score" if judged else "value")
+        value = c.get(entry)
+        if normalize(str(c.get(p + "na") or "")) == NOT_APPLICABLE:
+            if not blank(value):
+                c.report(entry, "not_applicable_with_value", f"{label}已标为不适用，所填“{value}”不计分", "warning")
+            continue
+        applicable += weight
+        if judged:
+            final = _typed_score(c, p, label, weight)
+            parts[ind.l1] += final or 0
+            continue
         computed = None
         if not blank(value) or getattr(ind.rule, "blank_full", False):
             try:
-                computed = ind.score(value)
+                computed = ind.score(value, weight)
             except ScoreError as exc:
-                c.report(p + "value", "cannot_score", f"{quote(ind.name)}：{exc}")
-        final = _check_row_score(c, p, quote(ind.name), ind.weight, computed)
+                c.report(p + "value", "cannot_score", f"{label}：{exc}")
+        final = _check_row_score(c, p, label, weight, computed)
         if final is not None:
             parts[ind.l1] += final
-    return parts
+    for i in range(1, spec.added + 1):
+        got = _check_added_row(c, f"add{i}_", scheme)
+        if got is not None:
+            l1, weight, points = got
+            by_l1[l1] += weight
+            applicable += weight
+            parts[l1] += points
+    for l1, declared in scheme.level1.items():
+        if by_l1[l1] != declared:
+            c.report("weight_total", "level1_adapted",
+                     f"一级指标“{l1}”各行分值合计由{declared:f}调整为{by_l1[l1]:f}", "warning")
+    return Tally(parts, sum(by_l1.values(), Decimal(0)), applicable)
 
 
-def check_totals(c: _Checker, scheme: Scheme, expected_total: Decimal) -> str:
-    weight_total = _dec(c.get("weight_total"))
-    if weight_total != scheme.total:
+def _check_added_row(c: _Checker, p: str, scheme: Scheme) -> tuple[str, Decimal, Decimal] | None:
+    """A row the unit added: 一级指标, name, 分值 and a typed score within [0, 分值]."""
+    names = ("l1", "l2", "name", "standard", "weight", "value", "score", "reason")
+    if all(blank(c.get(p + k)) for k in names):
+        return None
+    label = quote(str(c.get(p + "name") or "增加的指标"))
+    if blank(c.get(p + "name")):
+        c.report(p + "name", "row_without_name", "增加的指标行已填写内容，但未填写三级指标名称")
+    l1 = normalize(str(c.get(p + "l1") or ""))
+    if l1 not in scheme.level1:
+        if blank(c.get(p + "l1")):
+            c.report(p + "l1", "required", f"{label}未选择一级指标")
+        return None  # a value outside the list is reported by check_fields
+    weight = _row_weight(c, p, label, None)
+    if weight is None:
+        return None
+    points = _typed_score(c, p, label, weight)
+    return None if points is None else (l1, weight, points)
+
+
+def _typed_score(c: _Checker, p: str, label: str, weight: Decimal) -> Decimal | None:
+    """A score the evaluator types into 自评得分 (judged rows, added rows): within [0, 分值]."""
+    score_raw = c.get(p + "score")
+    if blank(score_raw):
+        c.report(p + "score", "required", f"{label}：自评得分未填写")
+        return None
+    points = _dec(score_raw)
+    if points is None:
+        return None  # not a number: reported by check_fields
+    if not 0 <= points <= weight:
+        c.report(p + "score", "score_out_of_range", f"{label}：自评得分{points:f}超出0至{weight:f}分")
+        return None
+    if points < weight and blank(c.get(p + "reason")):
+        c.report(p + "reason", "lost_points_without_reason",
+                 f"{label}：未得满分（{points:f}/{weight:f}），应填写扣分原因", "warning")
+    return points
+
+
+def rescale(points: Decimal, applicable: Decimal, total: Decimal) -> Decimal:
+    """按百分制折算: the applicable rows' points brought to the full total, half-up to 0.01."""
+    if applicable == total:
+        return points
+    return (points * total / applicable).quantize(CENT, ROUND_HALF_UP) if applicable > 0 else Decimal(0)
+
+
+def check_totals(c: _Checker, scheme: Scheme, expected_total: Decimal, weights: Decimal | None = None,
+                 how: str = "") -> str:
+    """分值合计 against the system's total, 总分 against the rows, 等次 against the 总分."""
+    shown_weights = _dec(c.get("weight_total"))
+    if weights is not None and weights != scheme.total:
+        c.report("weight_total", "weight_total",
+                 f"各指标分值合计为{weights:f}，应为{scheme.total:f}（调整分值或增加指标后合计仍须为总分）")
+    elif shown_weights != (scheme.total if weights is None else weights):
         c.report("weight_total", "weight_total", f"分值合计为{c.get('weight_total')}，应为{scheme.total:f}")
     shown = _dec(c.get("score_total"))
     if shown is None or abs(shown - expected_total) > TOLERANCE:
-        c.report("score_total", "total_mismatch", f"总分为{c.get('score_total')}，各项得分之和为{expected_total:f}")
+        c.report("score_total", "total_mismatch",
+                 f"总分为{c.get('score_total')}，{how or '各项得分之和为'}{expected_total:f}")
     expected_grade = grade(expected_total, scheme.grades)
     shown_grade = normalize(str(c.get("grade") or ""))
     if shown_grade not in [expected_grade.label, *expected_grade.aliases]:
@@ -331,11 +441,18 @@ def assess_form(book: Book, sheet: str, form: Form, out: list[Finding]) -> FormR
         parts = check_open_rows(c, spec, scheme)
         exec_points = check_budget(c, spec, parts)
         parts = {"预算执行": exec_points or Decimal(0), **parts}
-    else:
-        parts = check_scheme_rows(c, spec, scheme)
-    total = sum(parts.values(), Decimal(0))
-    label = check_totals(c, scheme, total)
-    return FormResult(sheet=sheet, scheme=scheme.id, total=total, grade=label, parts=parts, rates=rates)
+        total = sum(parts.values(), Decimal(0))
+        label = check_totals(c, scheme, total)
+        return FormResult(sheet=sheet, scheme=scheme.id, total=total, grade=label, parts=parts, rates=rates)
+    tally = check_scheme_rows(c, spec, scheme)
+    points = sum(tally.parts.values(), Decimal(0))
+    total = rescale(points, tally.applicable, scheme.total)
+    rescaled = tally.applicable != scheme.total
+    how = (f"按百分制折算应为（得分合计{points:f} ÷ 适用指标分值合计{tally.applicable:f} × {scheme.total:f}）"
+           if rescaled else "")
+    label = check_totals(c, scheme, total, tally.weights, how)
+    return FormResult(sheet=sheet, scheme=scheme.id, total=total, grade=label, parts=tally.parts, rates=rates,
+                      score_sum=points if rescaled else None, applicable=tally.applicable if rescaled else None)
 
 
 def check_same(book: Book, tset: TemplateSet, out: list[Finding]) -> None:
@@ -352,9 +469,23 @@ def check_same(book: Book, tset: TemplateSet, out: list[Finding]) -> None:
                                message=f"{what}“{b}”与{s1}!{book.address(s1, n1)}的“{a}”不一致"))
 
 
+def check_carried(book: Book, out: list[Finding]) -> str:
+    """The hash of the edition the book carries ("" if built-in), and an error when its text
+    is not the one the template was built with."""
+    ed = carried(book)
+    if ed is None:
+        return ""
+    if not ed.intact:
+        out.append(Finding(severity="error", sheet=EDITION_SHEET, cell="A1", code="edition_changed",
+                           message=f"工作簿所带指标体系已被改动：模板生成时为“{recorded_key(book)}”，"
+                                   f"现为“{ed.key}”（SHA-256 {ed.sha256}），评分按现有内容计算，请核对"))
+    return ed.sha256
+
+
 def assess(book: Book) -> Assessment:
     tset = identify(book)
     out: list[Finding] = []
+    sha = check_carried(book, out)
     results = []
     sheets = forms_in(book, tset)
     for sheet, form in sheets:
@@ -365,4 +496,4 @@ def assess(book: Book) -> Assessment:
     unit = next((str(book.get(s, "unit_name")) for s, _ in sheets if not blank(book.get(s, "unit_name"))), "")
     main = next((r for r in results if r.sheet == tset.main), None)
     return Assessment(template=tset.id, year=tset.year, label=tset.label, unit=unit, main=main,
-                      forms=results, findings=out)
+                      forms=results, findings=out, edition_sha256=sha)

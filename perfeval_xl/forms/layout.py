@@ -72,6 +72,7 @@ class IndicatorRows:
     count: int
     slots: tuple[tuple[str, str], ...] = ()
     budget: tuple[str, str] | None = None  # names of 全年预算数 and 全年执行数 (预算执行 row)
+    added: int = 0  # rows add1_… for indicators the unit adds to a 评分表 (judged, score typed)
 
 
 @dataclass

@@ -243,17 +243,64 @@ def attachment4_2023() -> Form:
 
 
 # --------------------------------------------------------------------------- score sheets (评分表)
+NOT_APPLICABLE = "不适用"
+APPLICABILITY = ("适用", NOT_APPLICABLE)
+ADDED_ROWS = 3  # rows for indicators the unit adds (判断打分), as the 参考样表's 备注 allows
+_SCORE_WIDTHS = [9, 10, 14, 44, 6, 14, 8, 16, 9, 11, 10, 9]
+
+
+def _score_row(scheme_id: str, p: str, ind) -> list:
+    """One 三级指标 of the edition: 分值 adaptable, 不适用 selectable, the score computed."""
+    blank_ok = getattr(ind.rule, "blank_full", False)  # 没有楼堂馆所项目的部门按满分计算
+    standard = ind.standard + (f"\n{ind.formula}" if ind.formula and ind.formula not in ind.standard else "")
+    call = f'PE_INDICATOR_SCORE("{ind.id}",{p}value,"{scheme_id}",{p}weight)'
+    weight = F(p + "weight", "分值", "score", default=float(ind.weight),
+               note=f"参考样表分值{ind.weight:g}分；可按本单位实际调整，各指标分值合计须仍为总分")
+    applicability = [F(p + "na", "是否适用", "choice", choices=APPLICABILITY, helper=True),
+                     F(p + "applied", "适用指标分值", "score", helper=True,
+                       formula=f'=IF({p}na="{NOT_APPLICABLE}",0,N({p}weight))')]
+    if ind.rule.kind == "judged":  # no formula in the text: the score itself is typed, in 自评得分
+        return [T(ind.name), T(standard.strip(), style="note"), weight,
+                F(p + "value", "评价情况", "text"), F(p + "score", "自评得分", "score", note=ind.standard),
+                F(p + "reason", "扣分原因和其他说明", "text"), T(""), T(""), *applicability]
+    return [
+        T(ind.name), T(standard.strip(), style="note"), weight,
+        F(p + "value", ind.input or "指标值", "text", required=not blank_ok, note=ind.standard),
+        F(p + "score", "自评得分", "score",
+          formula=f'=IF({p}na="{NOT_APPLICABLE}","{NOT_APPLICABLE}",IF({p}adjusted<>"",{p}adjusted,{p}computed))'),
+        F(p + "reason", "扣分原因和其他说明", "text"),
+        F(p + "computed", "计算得分", "score", helper=True,
+          formula=f"={call}" if blank_ok else f'=IF({p}value="","",{call})'),
+        F(p + "adjusted", "调整后得分", "score", helper=True), *applicability,
+    ]
+
+
+def _added_row(p: str, level1: tuple[str, ...]) -> list:
+    """An indicator the unit adds: its own 评价要点 and a score typed within [0, 分值]."""
+    return [
+        F(p + "l1", "一级指标", "choice", choices=level1), F(p + "l2", "二级指标", "text"),
+        F(p + "name", "三级指标", "text"), F(p + "standard", "评分标准（评价要点）", "text"),
+        F(p + "weight", "分值", "score"), F(p + "value", "评价情况", "text"),
+        F(p + "score", "自评得分", "score"), F(p + "reason", "扣分原因和其他说明", "text"),
+        T(""), T(""), T(""), F(p + "applied", "适用指标分值", "score", helper=True, formula=f"=N({p}weight)"),
+    ]
+
+
 def score_sheet(sheet: str, scheme_id: str, title: str) -> Form:
-    """A 评分表 from an indicator system: one row per 三级指标, its 评分标准 printed beside it."""
+    """A 评分表 from an indicator system: one row per 三级指标, its 评分标准 printed beside it.
+
+    The unit may adapt it as the 参考样表 allows: change a 分值, mark a row 不适用 (the applicable
+    rows are summed and rescaled to the total, 按百分制折算) or add a row of its own.
+    """
     scheme = load_scheme(scheme_id)
     inds = scheme.indicators
     rows = [[T(sheet, style="note")], _title(title, 8),
             [T("一级指标", style="head"), T("二级指标", style="head"), T("三级指标", style="head"),
              T("评分标准", style="head"), T("分值", style="head"), T("指标值或评价情况", style="head"),
              T("自评得分", style="head"), T("扣分原因和其他说明", style="head"),
-             T("计算得分", style="head"), T("调整后得分\n(自评调整时填)", style="head")]]
+             T("计算得分", style="head"), T("调整后得分\n(自评调整时填)", style="head"),
+             T("是否适用\n(不适用时选)", style="head"), T("适用指标\n分值", style="head")]]
     for i, ind in enumerate(inds, start=1):
-        p = f"sc{i}_"
         row = []
         if i == 1 or inds[i - 2].l1 != ind.l1:
             row.append(T(f"{ind.l1}\n（{scheme.level1[ind.l1]:g}分）", rows=sum(x.l1 == ind.l1 for x in inds)))
@@ -261,33 +308,27 @@ def score_sheet(sheet: str, scheme_id: str, title: str) -> Form:
             n2 = sum(x.l2 == ind.l2 and x.l1 == ind.l1 for x in inds)
             w2 = scheme.level2.get(ind.l2)
             row.append(T(f"{ind.l2}\n（{w2:g}分）" if w2 is not None else ind.l2, rows=n2))
-        blank_ok = getattr(ind.rule, "blank_full", False)  # 没有楼堂馆所项目的部门按满分计算
-        standard = ind.standard + (f"\n{ind.formula}" if ind.formula and ind.formula not in ind.standard else "")
-        row += [
-            T(ind.name), T(standard.strip(), style="note"),
-            F(p + "weight", "分值", "score", value=float(ind.weight)),
-            F(p + "value", ind.input or "指标值", "text", required=not blank_ok, note=ind.standard),
-            F(p + "score", "自评得分", "score", formula=f'=IF({p}adjusted<>"",{p}adjusted,{p}computed)'),
-            F(p + "reason", "扣分原因和其他说明", "text"),
-            F(p + "computed", "计算得分", "score", helper=True,
-              formula=f'=PE_INDICATOR_SCORE("{ind.id}",{p}value,"{scheme_id}")' if blank_ok else
-              f'=IF({p}value="","",PE_INDICATOR_SCORE("{ind.id}",{p}value,"{scheme_id}"))'),
-            F(p + "adjusted", "调整后得分", "score", helper=True),
-        ]
-        rows.append(row)
-    n = len(inds)
-    weights = ",".join(f"sc{i}_weight" for i in range(1, n + 1))
-    scores = ",".join(f"sc{i}_score" for i in range(1, n + 1))
+        rows.append(row + _score_row(scheme_id, f"sc{i}_", ind))
+    rows.append([T("本单位增加的指标（可选；按评价要点自评打分，增加后各指标分值合计仍须为总分）", span=8, style="head")])
+    rows += [_added_row(f"add{i}_", tuple(scheme.level1)) for i in range(1, ADDED_ROWS + 1)]
+    prefixes = [f"sc{i}_" for i in range(1, len(inds) + 1)] + [f"add{i}_" for i in range(1, ADDED_ROWS + 1)]
+
+    def total(suffix: str) -> str:
+        return "=SUM(" + ",".join(p + suffix for p in prefixes) + ")"
     rows += [
-        [T("总分", span=4), F("weight_total", "分值合计", "score", formula=f"=SUM({weights})"), T(""),
-         F("score_total", "总分", "score", formula=f"=SUM({scores})"), T("")],
+        [T("合计", span=4), F("weight_total", "分值合计", "score", formula=total("weight")), T(""),
+         F("score_sum", "得分合计", "score", formula=total("score")), T("")],
+        [T(f"总分（有不适用指标时按百分制折算：得分合计÷适用指标分值合计×{scheme.total:g}）", span=4),
+         F("weight_applicable", "适用指标分值合计", "score", formula=total("applied")), T("总分"),
+         F("score_total", "总分", "score",
+           formula=f"=IF(N(weight_applicable)=0,0,ROUND(score_sum*{scheme.total:g}/weight_applicable,2))"), T("")],
         [T("评价等次", span=4), F("grade", "评价等次", "choice", choices=GRADES, formula="=PE_GRADE(score_total)", span=2),
          T("", span=2)],
         [T("备注：部门（单位）可根据本部门实际情况，对评价指标体系进一步完善、量化、细化个性指标，形成本部门的指标体系。",
            span=8, style="note")],
     ]
-    spec = IndicatorRows(scheme_id, "sc", n)
-    return Form(sheet, title, [9, 10, 14, 44, 6, 14, 8, 16, 9, 11], rows, indicators=spec,
+    spec = IndicatorRows(scheme_id, "sc", len(inds), added=ADDED_ROWS)
+    return Form(sheet, title, _SCORE_WIDTHS, rows, indicators=spec,
                 print_cols=8, repeat_rows=3, landscape=True, key=f"score_{scheme_id}")
 
 
