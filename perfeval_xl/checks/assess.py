@@ -33,7 +33,8 @@ class Finding(BaseModel):
     message: str
 
     def __str__(self) -> str:
-        return f"{self.sheet}!{self.cell}：{self.message}"
+        """How a person reads it anywhere (terminal, message box, refusal): where, what kind, what."""
+        return f"{self.sheet}!{self.cell}（{self.title}）：{self.message}"
 
     @property
     def title(self) -> str:

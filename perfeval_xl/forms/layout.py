@@ -41,6 +41,7 @@ class F:
     helper: bool = False  # outside the printed form (our extra columns)
     value: object = None  # a fixed value printed in the official form, e.g. 分值 10
     default: object = None  # an editable input pre-filled in the template
+    hint: str = ""  # the input message, when the kind alone does not say it (forms/guidance.py)
 
     @property
     def computed(self) -> bool:

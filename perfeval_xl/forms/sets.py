@@ -5,6 +5,7 @@ Sheets mirror the seed forms: same headings, same order, same merged cells. Our 
 """
 from __future__ import annotations
 
+from perfeval_xl.forms.guidance import ACTUAL_HINT, TARGET_HINT, ratio_hint, rule_hint, weight_hint
 from perfeval_xl.forms.layout import F, Form, IndicatorRows, SumCheck, T, TemplateSet
 from perfeval_xl.engine.scheme import load as load_scheme
 
@@ -103,8 +104,8 @@ def _indicator_block(scheme_id: str, prefix: str, score_head: str,
         if (i - 1) % ROWS_PER_SLOT == 0:
             row.append(T(l2, rows=ROWS_PER_SLOT))
         row += [
-            F(p + "name", "三级指标", "text"), F(p + "target", "年度指标值", "text"),
-            F(p + "actual", "实际完成值", "text"), F(p + "weight", "分值", "score"),
+            F(p + "name", "三级指标", "text"), F(p + "target", "年度指标值", "text", hint=TARGET_HINT),
+            F(p + "actual", "实际完成值", "text", hint=ACTUAL_HINT), F(p + "weight", "分值", "score"),
             F(p + "score", score_head, "score",
               formula=f'=IF({p}adjusted<>"",{p}adjusted,{p}computed)'),
             F(p + "reason", "偏差原因分析及改进措施", "text"),
@@ -112,7 +113,7 @@ def _indicator_block(scheme_id: str, prefix: str, score_head: str,
             F(p + "direction", "指标方向", "choice", choices=DIRECTIONS, helper=True,
               default="反向" if l2 == "成本指标" else None),
             F(p + "level", "完成等级", "choice", choices=LEVELS, helper=True),
-            F(p + "ratio", "得分比例", "percent", helper=True),
+            F(p + "ratio", "得分比例", "percent", helper=True, hint=ratio_hint()),
             F(p + "computed", "计算得分", "score", helper=True,
               formula=f'=IF({p}name="","",PE_ROW_SCORE({p}weight,{p}target,{p}actual,{p}direction,{p}level,{p}ratio))'),
             F(p + "adjusted", "调整后得分", "score", helper=True),
@@ -254,18 +255,19 @@ def _score_row(scheme_id: str, p: str, ind) -> list:
     blank_ok = getattr(ind.rule, "blank_full", False)  # 没有楼堂馆所项目的部门按满分计算
     standard = ind.standard + (f"\n{ind.formula}" if ind.formula and ind.formula not in ind.standard else "")
     call = f'PE_INDICATOR_SCORE("{ind.id}",{p}value,"{scheme_id}",{p}weight)'
-    weight = F(p + "weight", "分值", "score", default=float(ind.weight),
-               note=f"参考样表分值{ind.weight:g}分；可按本单位实际调整，各指标分值合计须仍为总分")
+    weight = F(p + "weight", "分值", "score", default=float(ind.weight), hint=weight_hint(ind.weight))
     applicability = [F(p + "na", "是否适用", "choice", choices=APPLICABILITY, helper=True),
                      F(p + "applied", "适用指标分值", "score", helper=True,
                        formula=f'=IF({p}na="{NOT_APPLICABLE}",0,N({p}weight))')]
     if ind.rule.kind == "judged":  # no formula in the text: the score itself is typed, in 自评得分
         return [T(ind.name), T(standard.strip(), style="note"), weight,
-                F(p + "value", "评价情况", "text"), F(p + "score", "自评得分", "score", note=ind.standard),
+                F(p + "value", "评价情况", "text"),
+                F(p + "score", "自评得分", "score", note=ind.standard, hint=rule_hint(ind.rule, ind.weight)),
                 F(p + "reason", "扣分原因和其他说明", "text"), T(""), T(""), *applicability]
     return [
         T(ind.name), T(standard.strip(), style="note"), weight,
-        F(p + "value", ind.input or "指标值", "text", required=not blank_ok, note=ind.standard),
+        F(p + "value", ind.input or "指标值", "text", required=not blank_ok, note=ind.standard,
+          hint=rule_hint(ind.rule, ind.weight)),
         F(p + "score", "自评得分", "score",
           formula=f'=IF({p}na="{NOT_APPLICABLE}","{NOT_APPLICABLE}",IF({p}adjusted<>"",{p}adjusted,{p}computed))'),
         F(p + "reason", "扣分原因和其他说明", "text"),
@@ -281,8 +283,8 @@ def _added_row(p: str, level1: tuple[str, ...]) -> list:
         F(p + "l1", "一级指标", "choice", choices=level1), F(p + "l2", "二级指标", "text"),
         F(p + "name", "三级指标", "text"), F(p + "standard", "评分标准（评价要点）", "text"),
         F(p + "weight", "分值", "score"), F(p + "value", "评价情况", "text"),
-        F(p + "score", "自评得分", "score"), F(p + "reason", "扣分原因和其他说明", "text"),
-        T(""), T(""), T(""), F(p + "applied", "适用指标分值", "score", helper=True, formula=f"=N({p}weight)"),
+        F(p + "score", "自评得分", "score", hint="按评价要点自评打分：0至本行分值"),
+        F(p + "reason", "扣分原因和其他说明", "text"), T(""), T(""), T(""), F(p + "applied", "适用指标分值", "score", helper=True, formula=f"=N({p}weight)"),
     ]
 
 
