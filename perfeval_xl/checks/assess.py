@@ -135,7 +135,7 @@ def check_fields(c: _Checker, form: Form) -> None:
                 c.report(f.name, "fixed_changed", f"{f.label}应为{f.value:g}，不得改动")
             continue
         if blank(v):
-            if f.required:
+            if f.required and not _not_applicable(c, f.name):
                 c.report(f.name, "required", f"{f.label}未填写")
             continue
         if f.kind in NUMERIC:
@@ -150,6 +150,12 @@ def check_fields(c: _Checker, form: Form) -> None:
                 c.report(f.name, "negative", f"{f.label}为负数（{v}），请核实", "warning")
         if f.choices and normalize(str(v)) not in f.choices:
             c.report(f.name, "bad_choice", f"{f.label}“{v}”应为：{'、'.join(f.choices)}")
+
+
+def _not_applicable(c: _Checker, name: str) -> bool:
+    """A 评分表 row the unit marked 不适用 (its ``…_na`` cell): its inputs may stay blank."""
+    prefix = name.rsplit("_", 1)[0]
+    return normalize(str(c.get(prefix + "_na") or "")) == NOT_APPLICABLE
 
 
 def check_sums(c: _Checker, checks: list[SumCheck]) -> None:
@@ -305,7 +311,7 @@ def check_scheme_rows(c: _Checker, spec: IndicatorRows, scheme: Scheme) -> Tally
         judged = ind.rule.kind == "judged"  # the score itself is typed into 自评得分
         entry = p + ("score" if judged else "value")
         value = c.get(entry)
-        if normalize(str(c.get(p + "na") or "")) == NOT_APPLICABLE:
+        if _not_applicable(c, entry):
             if not blank(value):
                 c.report(entry, "not_applicable_with_value", f"{label}已标为不适用，所填“{value}”不计分", "warning")
             continue
@@ -329,7 +335,7 @@ def check_scheme_rows(c: _Checker, spec: IndicatorRows, scheme: Scheme) -> Tally
             l1, weight, points = got
             by_l1[l1] += weight
             applicable += weight
-            parts[l1] += points
+            parts[l1] += points or 0
     for l1, declared in scheme.level1.items():
         if by_l1[l1] != declared:
             c.report("weight_total", "level1_adapted",
@@ -337,7 +343,7 @@ def check_scheme_rows(c: _Checker, spec: IndicatorRows, scheme: Scheme) -> Tally
     return Tally(parts, sum(by_l1.values(), Decimal(0)), applicable)
 
 
-def _check_added_row(c: _Checker, p: str, scheme: Scheme) -> tuple[str, Decimal, Decimal] | None:
+def _check_added_row(c: _Checker, p: str, scheme: Scheme) -> tuple[str, Decimal, Decimal | None] | None:
     """A row the unit added: 一级指标, name, 分值 and a typed score within [0, 分值]."""
     names = ("l1", "l2", "name", "standard", "weight", "value", "score", "reason")
     if all(blank(c.get(p + k)) for k in names):
@@ -351,10 +357,7 @@ def _check_added_row(c: _Checker, p: str, scheme: Scheme) -> tuple[str, Decimal,
             c.report(p + "l1", "required", f"{label}未选择一级指标")
         return None  # a value outside the list is reported by check_fields
     weight = _row_weight(c, p, label, None)
-    if weight is None:
-        return None
-    points = _typed_score(c, p, label, weight)
-    return None if points is None else (l1, weight, points)
+    return None if weight is None else (l1, weight, _typed_score(c, p, label, weight))
 
 
 def _typed_score(c: _Checker, p: str, label: str, weight: Decimal) -> Decimal | None:

@@ -97,7 +97,7 @@ def ratio_hint() -> str:
     """定性指标的得分比例: the bands of the 完成等级, from the rule data."""
     bands = "，".join(f"{lv.label}{pct(lv.low)}至{pct(lv.high)}{'（含）' if lv.high_inclusive else ''}"
                      for lv in DEFAULT_LEVELS)
-    return f"定性指标填写得分比例，如85%：{bands}"
+    return f"定性指标填写得分比例（百分比，如85%）：{bands}"
 
 
 def input_message(field) -> tuple[str, str] | None:

@@ -130,11 +130,16 @@ def _input_messages(ws, form: Form, placed: dict[int, list]) -> None:
     validations: dict[tuple, DataValidation] = {}
     for r, cells in placed.items():
         for col, _, item in cells:
-            if not isinstance(item, F) or (message := input_message(item)) is None:
+            if not isinstance(item, F):
                 continue
-            key = (item.choices, *message)
+            message = input_message(item)  # None on computed cells, which keep only their list
+            if message is None and not item.choices:
+                continue
+            key = (item.choices, message)
             if key not in validations:
-                dv = DataValidation(allow_blank=True, showInputMessage=True, promptTitle=message[0], prompt=message[1])
+                dv = DataValidation(allow_blank=True)
+                if message is not None:
+                    dv.showInputMessage, (dv.promptTitle, dv.prompt) = True, message
                 if item.choices:
                     dv.type, dv.formula1 = "list", '"' + ",".join(item.choices) + '"'
                     dv.showErrorMessage, dv.errorTitle = True, "请选择"
