@@ -5,8 +5,8 @@ import pytest
 
 from perfeval_xl.book import OpenpyxlBook
 from perfeval_xl.bureau.export import export
-from perfeval_xl.forms.printing import (boxes, cut_texts, height_needed, keep_blocks, lines_needed, print_whole,
-                                        shown_height, _by_row)
+from perfeval_xl.forms.printing import (_by_row, boxes, cut_texts, height_needed, keep_blocks, lines_needed,
+                                        page_height, print_whole, shown_height, title_height)
 from perfeval_xl.forms.sets import REPORT_SECTIONS_2023, template_sets
 from perfeval_xl.forms.template import build_workbook
 
@@ -40,10 +40,11 @@ def _straddling(ws) -> list[str]:
     """Merged blocks that fit on a page but are split by the estimated page ends."""
     ends = keep_blocks(ws)
     by_row = _by_row(boxes(ws))
+    page = page_height(ws) - title_height(ws, by_row)
     out = []
     for m in ws.merged_cells.ranges:
         inside = [e for e in ends if m.min_row <= e < m.max_row]
-        if inside and shown_height(ws, m.min_row, m.max_row, by_row) < 300:
+        if inside and shown_height(ws, m.min_row, m.max_row, by_row) <= page:
             out.append(f"{ws.title}!{m.coord}")
     return out
 

@@ -26,7 +26,10 @@ from openpyxl.worksheet.pagebreak import Break, RowBreak
 DEFAULT_WIDTH = 8.43  # Excel's default column width, in character units
 DEFAULT_HEIGHT = 15.0  # points: Excel's default row under the workbook's default font (11 pt)
 DEFAULT_SIZE = 11.0
-LINE = 1.3  # line height / font size for 宋体 and 黑体 (Excel: 14.25 pt rows for 11 pt 宋体)
+# Line height / font size. 宋体 in Excel needs about 1.3 (14.25 pt rows for 11 pt); the CJK
+# fonts that stand in for it elsewhere (Noto CJK in LibreOffice, WPS's own) need up to 1.5:
+# the larger figure leaves some air in Excel and cuts nothing anywhere.
+LINE = 1.5
 PADDING = 1.0  # points above and below the text inside a cell
 SIDE = 0.8  # character units lost to the cell's left and right margins
 PAGES = {9: (595.0, 842.0), 8: (842.0, 1191.0), 1: (612.0, 792.0)}  # A4, A3, Letter in points
@@ -225,11 +228,20 @@ def _print_cols(ws) -> int:
     return ws.max_column
 
 
-def _page_height(ws, scale: int) -> float:
+def page_height(ws) -> float:
+    """A printed page's height in the sheet's own points (before the zoom that fits the width)."""
     paper = PAGES.get(int(ws.page_setup.paperSize or 9), PAGES[9])
     page_h = paper[0] if ws.page_setup.orientation == "landscape" else paper[1]
     usable = page_h - (ws.page_margins.top + ws.page_margins.bottom) * 72
-    return usable * 100 / scale
+    return usable * 100 / print_scale(ws)
+
+
+def title_height(ws, by_row: dict[int, list[Box]]) -> float:
+    """The rows repeated at the top of every printed page."""
+    if not ws.print_title_rows:
+        return 0.0
+    first, last = (int(x.strip("$")) for x in ws.print_title_rows.split("!")[-1].split(":"))
+    return shown_height(ws, first, last, by_row)
 
 
 def keep_blocks(ws) -> list[int]:
@@ -237,16 +249,11 @@ def keep_blocks(ws) -> list[int]:
     any merged block that would otherwise straddle two pages; a block taller than a page is
     let through, its inner blocks kept. Returns the rows after which a page ends (estimated;
     manual breaks are written only before blocks)."""
-    scale = print_scale(ws)
     ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     by_row = _by_row(boxes(ws))
     heights = {r: shown_height(ws, r, r, by_row) for r in range(1, ws.max_row + 1)}
-    titles = 0.0
-    if ws.print_title_rows:
-        first, last = (int(x.strip("$")) for x in ws.print_title_rows.split("!")[-1].split(":"))
-        titles = sum(heights.get(r, 0.0) for r in range(first, last + 1))
-    page = _page_height(ws, scale)
+    page, titles = page_height(ws), title_height(ws, by_row)
     ends: dict[int, list[int]] = {}
     for m in ws.merged_cells.ranges:
         if m.max_row > m.min_row:
