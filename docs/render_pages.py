@@ -3,7 +3,7 @@
     python3 docs/render_pages.py [--out pages] [--dpi 60]
 
 Templates are rebuilt from the layout data (so the pages show the code as it is, not the
-committed files), the example is exported with long 附件4 sections typed in, and a 汇总 is
+committed files), with the template of docs/example-edition.yaml; the example is exported with long 附件4 sections typed in, and a 汇总 is
 collected from exports of the example under three unit names. Each workbook goes through
 LibreOffice (perfeval_xl/office.py) to PDF and through pdftoppm to one PNG per page:
 pages/<workbook>-<n>.png. Look for text cut at a cell's edge, merged labels split from their
@@ -22,6 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from perfeval_xl.book import OpenpyxlBook  # noqa: E402
 from perfeval_xl.bureau.collect import collect, write_summary  # noqa: E402
 from perfeval_xl.bureau.export import export  # noqa: E402
+from perfeval_xl.forms.edition import build_edition_template  # noqa: E402
 from perfeval_xl.forms.example import write_example  # noqa: E402
 from perfeval_xl.forms.sets import REPORT_SECTIONS_2023  # noqa: E402
 from perfeval_xl.forms.template import build_templates  # noqa: E402
@@ -61,6 +62,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         books = build_templates(work / "templates")
+        books.append(build_edition_template(Path(__file__).parent / "example-edition.yaml", work / "edition")[0])
         example = write_example(work / "examples")
         books.append(example)
         exported = [export(long_report(example, work / f"src{i}.xlsx", unit), work / "exports" / f"{unit}.xlsx").path
