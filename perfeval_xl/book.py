@@ -30,6 +30,7 @@ class Book(Protocol):
     def address(self, sheet: str, name: str) -> str | None: ...
     def get(self, sheet: str, name: str) -> object: ...
     def set(self, sheet: str, name: str, value: object) -> None: ...
+    def lines(self, sheet: str) -> list[object]: ...
 
 
 _REF = re.compile(r"^(?:'((?:[^']|'')+)'|([^!]+))!\$?([A-Z]{1,3})\$?(\d+)$")
@@ -118,6 +119,10 @@ class OpenpyxlBook:
             cell.data_type = "s"  # data, never a formula: a name like "=1+1" stays text
         self._cache.clear()
 
+    def lines(self, sheet: str) -> list[object]:
+        """Column A of a sheet as stored (the edition a workbook carries, forms/edition.py)."""
+        return [row[0] for row in self.wb[sheet].iter_rows(min_col=1, max_col=1, values_only=True)]
+
     def invalidate(self) -> None:
         """Forget computed values after the workbook was changed other than through ``set``."""
         self._cache.clear()
@@ -197,3 +202,6 @@ class ValuesBook:
 
     def set(self, sheet: str, name: str, value: object) -> None:
         raise BookError("只读工作簿")
+
+    def lines(self, sheet: str) -> list[object]:
+        return [row[0] if row else None for row in self.grids.get(sheet, [])]

@@ -15,12 +15,28 @@ from perfeval_xl.engine.rules import ScoreError
 
 
 def cmd_schemes(args) -> int:
+    if args.check:
+        return _check_editions(args.check)
     for sid in scheme.scheme_ids():
         s = scheme.load(sid)
         print(f"{sid}\t{s.title}\t{len(s.indicators)}个指标\t来源：{s.source}")
         for problem in s.problems():
             print(f"\t⚠ {problem}")
     return 0
+
+
+def _check_editions(files: list[str]) -> int:
+    """``schemes --check``: every inconsistency of each edition file, and the hash to publish."""
+    bad = 0
+    for name in files:
+        text = scheme.read_edition_file(Path(name))
+        problems = scheme.check_edition(text)
+        print(f"{name}：SHA-256 {scheme.edition_hash(text)}")
+        for problem in problems:
+            print(f"  ✗ {problem}")
+        print(f"  发现 {len(problems)} 处问题" if problems else "  未发现问题")
+        bad += bool(problems)
+    return 1 if bad else 0
 
 
 def cmd_indicator(args) -> int:
@@ -71,7 +87,15 @@ def cmd_templates(args) -> int:
     from perfeval_xl.forms.example import write_example
     from perfeval_xl.forms.template import build_templates
 
-    out = Path(args.out)
+    if args.scheme:
+        from perfeval_xl.forms.edition import build_edition_template
+
+        path, problems = build_edition_template(Path(args.scheme), Path(args.out or "."))
+        for problem in problems:
+            print(f"⚠ {problem}")
+        print(f"已生成：{path}（指标体系已存入工作簿，SHA-256 {scheme.edition_hash(scheme.read_edition_file(Path(args.scheme)))}）")
+        return 0
+    out = Path(args.out or Path(__file__).resolve().parent.parent)
     for path in [*build_templates(out / "templates"), write_example(out / "examples")]:
         print(f"已生成：{path}")
     return 0
@@ -238,7 +262,9 @@ argparse._ = lambda text: _ARGPARSE_ZH.get(text, text)
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="perfeval-xl", description="预算绩效自评：评分、校验、锁定导出、汇总")
     sub = p.add_subparsers(dest="command", required=True)
-    s = sub.add_parser("schemes", help="列出内置指标体系及其自身的不一致之处")
+    s = sub.add_parser("schemes", help="列出内置指标体系及其自身的不一致之处；--check 检查指标体系文件")
+    s.add_argument("--check", nargs="+", metavar="FILE.yaml",
+                   help="检查指标体系文件（分值合计、满分与分值、分档顺序、评分方式、评分标准原文等），有问题退出码为1")
     s.set_defaults(func=cmd_schemes)
     s = sub.add_parser("indicator", help="按指标体系计算单个指标得分")
     s.add_argument("name", help="三级指标名称")
@@ -302,8 +328,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--interpreter", help="Python 解释器（默认当前的 pythonw.exe）")
     s.set_defaults(func=cmd_addin)
     s = sub.add_parser("templates", help="由版式定义重新生成模板和示例工作簿")
-    s.add_argument("--out", default=str(Path(__file__).resolve().parent.parent),
-                   help="输出目录（其下的 templates/ 和 examples/）")
+    s.add_argument("-o", "--out", help="输出目录：默认为本项目目录（其下的 templates/ 和 examples/）；"
+                   "与 --scheme 同用时直接写入此目录，默认当前目录")
+    s.add_argument("--scheme", metavar="FILE.yaml", help="由指标体系文件（如财政局发布的版本）生成评分表模板")
     s.set_defaults(func=cmd_templates)
     s = sub.add_parser("new-project", help="新增一个项目的项目支出表（按工作簿的模板：2023 附件3，2020 附件2-2 和 附件3-2），写出新文件")
     s.add_argument("file")

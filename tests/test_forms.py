@@ -17,7 +17,7 @@ from perfeval_xl.forms.template import build_workbook
 from perfeval_xl.office import convert
 
 from .conftest import ROOT
-from .seeds import seed000, seed002
+from .seeds import place, seed000, seed002
 
 SETS = list(template_sets().values())
 
@@ -97,10 +97,10 @@ def fill(seed, adjusted=None) -> OpenpyxlBook:
     for sheet, values in seed.VALUES.items():
         for name, value in values.items():
             assert book.address(sheet, name), f"{sheet}: no place for {name}"
-            book.set(sheet, name, value)
+            book.set(sheet, place(book, sheet, name), value)
     for sheet, rows in (adjusted or {}).items():
         for i, score in rows.items():
-            book.set(sheet, f"sc{i}_adjusted", score)
+            book.set(sheet, place(book, sheet, f"sc{i}_adjusted"), score)
     return book
 
 

@@ -83,7 +83,7 @@ def test_the_seed_typo_is_caught(book):
     a, found = _findings_at(book, "附件1", "public_final", 64.73)
     assert [f.message for f in found] == ["公用经费（本年决算数）：合计64.73，各分项之和64.70，相差0.03"]
     cell = book.address("附件1", "public_final")
-    assert str(found[0]) == f"附件1!{cell}：公用经费（本年决算数）：合计64.73，各分项之和64.70，相差0.03"
+    assert str(found[0]) == f"附件1!{cell}（合计与分项不符）：公用经费（本年决算数）：合计64.73，各分项之和64.70，相差0.03"
 
 
 def test_rule_checks(book):
@@ -125,7 +125,7 @@ def test_cli_never_modifies_the_input_and_never_shows_a_traceback(tmp_path):
         assert proc.returncode == 1, proc.stderr
         assert "Traceback" not in proc.stderr + proc.stdout
         cell = book.address("附件2", "ind1_actual")
-        assert f"附件2!{cell}：“租金收缴金额”：实际完成值“约九成”无法识别为数值" in proc.stdout
+        assert f"附件2!{cell}（无法计分）：“租金收缴金额”：实际完成值“约九成”无法识别为数值" in proc.stdout
     assert hashlib.sha256(bad.read_bytes()).hexdigest() == before
     out = OpenpyxlBook.open(tmp_path / "out.xlsx")
     assert "校验结果" in out.sheets()

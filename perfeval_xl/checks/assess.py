@@ -6,8 +6,8 @@ inputs with the engine and reports every place where the two differ or an input 
 """
 from __future__ import annotations
 
-from decimal import Decimal
-from typing import Literal
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Literal, NamedTuple
 
 from pydantic import BaseModel
 
@@ -15,9 +15,11 @@ from perfeval_xl.forms import sets as forms_mod
 from perfeval_xl.book import Book, BookError
 from perfeval_xl.checks.catalogue import title
 from perfeval_xl.forms.layout import REPORT_YEAR, Derived, F, Form, IndicatorRows, SumCheck, TemplateSet
+from perfeval_xl.forms.edition import EDITION_SHEET, carried, edition_set, recorded_key
+from perfeval_xl.forms.sets import NOT_APPLICABLE
 from perfeval_xl.engine.parse import (ParseError, as_typed_in_percent_cell, normalize, parse_number, parse_value, pct,
                                      quote, read_rate, show)
-from perfeval_xl.engine.rules import ScoreError, execution_score, grade, score
+from perfeval_xl.engine.rules import CENT, ScoreError, execution_score, grade, score
 from perfeval_xl.engine.scheme import Indicator, Scheme, load as load_scheme
 
 NUMERIC = ("number", "money", "percent", "int", "score")
@@ -40,7 +42,8 @@ class Finding(BaseModel):
     message: str
 
     def __str__(self) -> str:
-        return f"{self.sheet}!{self.cell}：{self.message}"
+        """How a person reads it anywhere (terminal, message box, refusal): where, what kind, what."""
+        return f"{self.sheet}!{self.cell}（{self.title}）：{self.message}"
 
     @property
     def title(self) -> str:
@@ -55,6 +58,9 @@ class FormResult(BaseModel):
     grade: str | None = None
     parts: dict[str, Decimal] = {}  # 一级指标 → points
     rates: dict[str, Decimal] = {}  # computed rates shown on the sheet: 控制率, 执行率…
+    # 按百分制折算 (rows marked 不适用, or 分值 not adding to the total): the points before it
+    score_sum: Decimal | None = None
+    applicable: Decimal | None = None
 
 
 class Assessment(BaseModel):
@@ -65,6 +71,7 @@ class Assessment(BaseModel):
     main: FormResult | None = None
     forms: list[FormResult] = []
     findings: list[Finding] = []
+    edition_sha256: str = ""  # the full hash of an edition carried by the workbook
 
     @property
     def errors(self) -> list[Finding]:
@@ -140,6 +147,8 @@ def identify(book: Book) -> TemplateSet:
     tid = book.template_id()
     if tid in sets:
         return sets[tid]
+    if (ed := carried(book)) is not None:  # an edition from outside the package, in the book
+        return edition_set(ed.key)
     for tset in sets.values():  # a file whose properties were lost: recognise it by its sheets
         if all(f.sheet in book.sheets() for f in tset.forms if f.key not in project_keys(tset)):
             return tset
@@ -189,7 +198,7 @@ def check_fields(c: _Checker, form: Form) -> None:
                 c.report(f.name, "fixed_changed", f"{f.label}应为{f.value:g}，不得改动")
             continue
         if blank(v):
-            if f.required:
+            if f.required and not _not_applicable(c, f.name):
                 c.report(f.name, "required", f"{f.label}未填写")
             continue
         if f.kind == "percent":
@@ -223,6 +232,12 @@ def check_bounds(c: _Checker, f: F, x: Decimal, v: object) -> None:
     limit = SCALE.get(f.kind)
     if limit is not None and abs(x) > limit:
         c.report(f.name, "out_of_scale", f"{f.label}“{v}”超出合理范围（绝对值不超过{show(limit)}）")
+
+
+def _not_applicable(c: _Checker, name: str) -> bool:
+    """A 评分表 row the unit marked 不适用 (its ``…_na`` cell): its inputs may stay blank."""
+    prefix = name.rsplit("_", 1)[0]
+    return normalize(str(c.get(prefix + "_na") or "")) == NOT_APPLICABLE
 
 
 def check_sums(c: _Checker, checks: list[SumCheck]) -> None:
@@ -278,12 +293,9 @@ def _check_row_score(c: _Checker, p: str, label: str, weight: Decimal, computed:
     return final
 
 
-def _error_cell(message: str, cells: dict[str, str]) -> str:
+def _error_cell(message: str, cells: dict[str, str], default: str) -> str:
     """Which input a rule's complaint is about, from the words of its message."""
-    for word, name in cells.items():
-        if word in message:
-            return name
-    return next(iter(cells.values()))
+    return next((name for word, name in cells.items() if word in message), default)
 
 
 def check_open_rows(c: _Checker, spec: IndicatorRows, scheme: Scheme) -> dict[str, Decimal]:
@@ -330,7 +342,7 @@ def _row_engine_score(c: _Checker, p: str, label: str, v: dict, weight: Decimal,
         try:
             return score(rules.qualitative, weight, (v["level"], v["ratio"] if ratio is None else ratio))
         except ScoreError as exc:
-            c.report(_error_cell(str(exc), {"完成等级": p + "level", "比例": p + "ratio"}), "cannot_score",
+            c.report(_error_cell(str(exc), {"完成等级": p + "level", "比例": p + "ratio"}, p + "ratio"), "cannot_score",
                      f"{label}：{exc}")
             return None
     target, actual = c.typed(p + "target"), c.typed(p + "actual")
@@ -355,7 +367,7 @@ def _row_engine_score(c: _Checker, p: str, label: str, v: dict, weight: Decimal,
         return score(rules.quantitative, weight, (target, actual, v["direction"], c.year))
     except ScoreError as exc:
         cell = _error_cell(str(exc), {"指标方向": p + "direction", "年度指标值": p + "target",
-                                      "实际完成值": p + "actual", "单位": p + "actual"})
+                                      "实际完成值": p + "actual", "单位": p + "actual"}, p + "actual")
         c.report(cell, "cannot_score", f"{label}：{exc}")
         return None
 
@@ -373,27 +385,82 @@ def _echo_bare_rate(c: _Checker, name: str, label: str, target, actual: object) 
         c.report(name, "read_as_percent", f"{label}：实际完成值“{actual}”{echo}；如非此意，请带%号填写", "warning")
 
 
-def check_scheme_rows(c: _Checker, spec: IndicatorRows, scheme: Scheme,
-                      derived: dict[str, Derived] | None = None) -> dict[str, Decimal]:
-    """A 评分表: indicator i of the scheme on row i."""
+class Tally(NamedTuple):
+    """What a 评分表's rows add up to: points per 一级指标, 分值 of all rows and of applicable ones."""
+
+    parts: dict[str, Decimal]
+    weights: Decimal
+    applicable: Decimal
+
+
+def _row_weight(c: _Checker, p: str, label: str, edition_weight: Decimal | None) -> Decimal | None:
+    """The row's 分值 as the unit set it (None: unusable, reported by check_fields or here)."""
+    raw = c.get(p + "weight")
+    weight = _dec(raw)
+    if blank(raw):
+        c.report(p + "weight", "required", f"{label}未填写分值")
+    if weight is None:
+        return None
+    if weight < 0:
+        c.report(p + "weight", "weight_negative", f"{label}：分值{weight:f}不能为负")
+        return None
+    if edition_weight is not None and weight != edition_weight:
+        c.report(p + "weight", "weight_adapted", f"{label}：分值由参考样表的{edition_weight:f}调整为{weight:f}",
+                 "warning")
+    return weight
+
+
+def check_scheme_rows(c: _Checker, spec: IndicatorRows, scheme: Scheme) -> Tally:
+    """A 评分表: indicator i of the scheme on row i, then the rows the unit added."""
     parts: dict[str, Decimal] = {l1: Decimal(0) for l1 in scheme.level1}
+    by_l1: dict[str, Decimal] = {l1: Decimal(0) for l1 in scheme.level1}
+    applicable = Decimal(0)
+    derived = {d.indicator: d for d in spec.derived}
     for i, ind in enumerate(scheme.indicators, start=1):
-        p = f"{spec.prefix}{i}_"
+        p, label = f"{spec.prefix}{i}_", quote(ind.name)
+        weight = _row_weight(c, p, label, ind.weight)
+        if weight is None:
+            continue
+        by_l1[ind.l1] += weight
+        judged = ind.rule.kind == "judged"  # the score itself is typed into 自评得分
+        by_parts = not c.book.address(c.sheet, p + "value")  # 经济效益、社会效益 rows: scores typed per part
+        entry = p + ("part1" if by_parts else "score" if judged else "value")
+        if _not_applicable(c, entry):
+            if not blank(c.get(entry)):
+                c.report(entry, "not_applicable_with_value", f"{label}已标为不适用，所填“{c.get(entry)}”不计分",
+                         "warning")
+            continue
+        applicable += weight
+        if judged and not by_parts:
+            final = _typed_score(c, p, label, weight)
+            parts[ind.l1] += final or 0
+            continue
         cell, value = _indicator_value(c, p, ind)
         computed = None
         if value is not None:
             try:
-                computed = score(ind.rule, ind.weight, value)
+                computed = ind.points(value, weight)
             except ScoreError as exc:
-                c.report(cell, "cannot_score", f"{quote(ind.name)}：{exc}")
-        if (derived or {}).get(ind.id) is not None and value is not None:
+                c.report(cell, "cannot_score", f"{label}：{exc}")
+        if derived.get(ind.id) is not None and value is not None:
             check_derived(c, cell, ind, derived[ind.id], value)
         reachable = getattr(ind.rule, "reachable", None)
-        final = _check_row_score(c, p, quote(ind.name), ind.weight, computed,
-                                 reachable(ind.weight) if reachable else None)
+        final = _check_row_score(c, p, label, weight, computed,
+                                 reachable(weight) if reachable and weight == ind.weight else None)
         if final is not None:
             parts[ind.l1] += final
-    return parts
+    for i in range(1, spec.added + 1):
+        got = _check_added_row(c, f"add{i}_", scheme)
+        if got is not None:
+            l1, weight, points = got
+            by_l1[l1] += weight
+            applicable += weight
+            parts[l1] += points or 0
+    for l1, declared in scheme.level1.items():
+        if by_l1[l1] != declared:
+            c.report("weight_total", "level1_adapted",
+                     f"一级指标“{l1}”各行分值合计由{declared:f}调整为{by_l1[l1]:f}", "warning")
+    return Tally(parts, sum(by_l1.values(), Decimal(0)), applicable)
 
 
 def _indicator_value(c: _Checker, p: str, ind: Indicator) -> tuple[str, object | None]:
@@ -465,13 +532,61 @@ def _label(sheet: str, name: str) -> str:
     return name
 
 
-def check_totals(c: _Checker, scheme: Scheme, expected_total: Decimal) -> str:
-    weight_total = _dec(c.get("weight_total"))
-    if weight_total != scheme.total:
+def _check_added_row(c: _Checker, p: str, scheme: Scheme) -> tuple[str, Decimal, Decimal | None] | None:
+    """A row the unit added: 一级指标, name, 分值 and a typed score within [0, 分值]."""
+    names = ("l1", "l2", "name", "standard", "weight", "value", "score", "reason")
+    if all(blank(c.get(p + k)) for k in names):
+        return None
+    label = quote(str(c.get(p + "name") or "增加的指标"))
+    if blank(c.get(p + "name")):
+        c.report(p + "name", "row_without_name", "增加的指标行已填写内容，但未填写三级指标名称")
+    l1 = normalize(str(c.get(p + "l1") or ""))
+    if l1 not in scheme.level1:
+        if blank(c.get(p + "l1")):
+            c.report(p + "l1", "required", f"{label}未选择一级指标")
+        return None  # a value outside the list is reported by check_fields
+    weight = _row_weight(c, p, label, None)
+    return None if weight is None else (l1, weight, _typed_score(c, p, label, weight))
+
+
+def _typed_score(c: _Checker, p: str, label: str, weight: Decimal) -> Decimal | None:
+    """A score the evaluator types into 自评得分 (judged rows, added rows): within [0, 分值]."""
+    score_raw = c.get(p + "score")
+    if blank(score_raw):
+        c.report(p + "score", "required", f"{label}：自评得分未填写")
+        return None
+    points = _dec(score_raw)
+    if points is None:
+        return None  # not a number: reported by check_fields
+    if not 0 <= points <= weight:
+        c.report(p + "score", "score_out_of_range", f"{label}：自评得分{points:f}超出0至{weight:f}分")
+        return None
+    if points < weight and blank(c.get(p + "reason")):
+        c.report(p + "reason", "lost_points_without_reason",
+                 f"{label}：未得满分（{points:f}/{weight:f}），应填写扣分原因", "warning")
+    return points
+
+
+def rescale(points: Decimal, applicable: Decimal, total: Decimal) -> Decimal:
+    """按百分制折算: the applicable rows' points brought to the full total, half-up to 0.01."""
+    if applicable == total:
+        return points
+    return (points * total / applicable).quantize(CENT, ROUND_HALF_UP) if applicable > 0 else Decimal(0)
+
+
+def check_totals(c: _Checker, scheme: Scheme, expected_total: Decimal, weights: Decimal | None = None,
+                 how: str = "") -> str:
+    """分值合计 against the system's total, 总分 against the rows, 等次 against the 总分."""
+    shown_weights = _dec(c.get("weight_total"))
+    if weights is not None and weights != scheme.total:
+        c.report("weight_total", "weight_total",
+                 f"各指标分值合计为{weights:f}，应为{scheme.total:f}（调整分值或增加指标后合计仍须为总分）")
+    elif shown_weights != (scheme.total if weights is None else weights):
         c.report("weight_total", "weight_total", f"分值合计为{c.get('weight_total')}，应为{scheme.total:f}")
     shown = _dec(c.get("score_total"))
     if shown is None or abs(shown - expected_total) > TOLERANCE:
-        c.report("score_total", "total_mismatch", f"总分为{c.get('score_total')}，各项得分之和为{expected_total:f}")
+        c.report("score_total", "total_mismatch",
+                 f"总分为{c.get('score_total')}，{how or '各项得分之和为'}{expected_total:f}")
     expected_grade = grade(expected_total, scheme.grades)
     shown_grade = normalize(str(c.get("grade") or ""))
     if shown_grade not in [expected_grade.label, *expected_grade.aliases]:
@@ -530,11 +645,18 @@ def assess_form(book: Book, sheet: str, form: Form, out: list[Finding], tset: Te
         parts = check_open_rows(c, spec, scheme)
         exec_points = check_budget(c, spec, parts)
         parts = {"预算执行": exec_points or Decimal(0), **parts}
-    else:
-        parts = check_scheme_rows(c, spec, scheme, {d.indicator: d for d in spec.derived})
-    total = sum(parts.values(), Decimal(0))
-    label = check_totals(c, scheme, total)
-    return FormResult(sheet=sheet, scheme=scheme.id, total=total, grade=label, parts=parts, rates=rates)
+        total = sum(parts.values(), Decimal(0))
+        label = check_totals(c, scheme, total)
+        return FormResult(sheet=sheet, scheme=scheme.id, total=total, grade=label, parts=parts, rates=rates)
+    tally = check_scheme_rows(c, spec, scheme)
+    points = sum(tally.parts.values(), Decimal(0))
+    total = rescale(points, tally.applicable, scheme.total)
+    rescaled = tally.applicable != scheme.total
+    how = (f"按百分制折算应为（得分合计{points:f} ÷ 适用指标分值合计{tally.applicable:f} × {scheme.total:f}）"
+           if rescaled else "")
+    label = check_totals(c, scheme, total, tally.weights, how)
+    return FormResult(sheet=sheet, scheme=scheme.id, total=total, grade=label, parts=tally.parts, rates=rates,
+                      score_sum=points if rescaled else None, applicable=tally.applicable if rescaled else None)
 
 
 def check_same(book: Book, tset: TemplateSet, out: list[Finding]) -> None:
@@ -568,9 +690,23 @@ def _project_of(sheet: str) -> str:
     return n if sep and n.isdigit() else "1"
 
 
+def check_carried(book: Book, out: list[Finding]) -> str:
+    """The hash of the edition the book carries ("" if built-in), and an error when its text
+    is not the one the template was built with."""
+    ed = carried(book)
+    if ed is None:
+        return ""
+    if not ed.intact:
+        out.append(Finding(severity="error", sheet=EDITION_SHEET, cell="A1", code="edition_changed",
+                           message=f"工作簿所带指标体系已被改动：模板生成时为“{recorded_key(book)}”，"
+                                   f"现为“{ed.key}”（SHA-256 {ed.sha256}），评分按现有内容计算，请核对"))
+    return ed.sha256
+
+
 def assess(book: Book) -> Assessment:
     tset = identify(book)
     out: list[Finding] = []
+    sha = check_carried(book, out)
     results = []
     sheets = forms_in(book, tset)
     year = report_year(book, tset)
@@ -585,4 +721,4 @@ def assess(book: Book) -> Assessment:
     out += check_texts(book, tset, results, unit)
     main = next((r for r in results if r.sheet == tset.main), None)
     return Assessment(template=tset.id, year=report_year(book, tset), label=tset.label, unit=unit, main=main,
-                      forms=results, findings=out)
+                      forms=results, findings=out, edition_sha256=sha)

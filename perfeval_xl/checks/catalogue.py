@@ -46,6 +46,13 @@ CATALOGUE: dict[str, Code] = {
     "weight_total": Code("分值合计不符", "分值合计与指标体系的总分不同"),
     "total_mismatch": Code("总分与各项之和不符", "总分不等于各项得分之和"),
     "grade_mismatch": Code("评价等次与总分不符", "评价等次与总分对应的等次不同"),
+    # an adapted 评分表 (参考样表: units adapt the indicator system to their department)
+    "weight_adapted": Code("分值已调整", "三级指标的分值与参考样表不同（提示，供核对）"),
+    "weight_negative": Code("分值为负", "分值不能为负数"),
+    "level1_adapted": Code("一级指标分值已调整", "一级指标下各行分值合计与参考样表不同（提示，供核对）"),
+    "not_applicable_with_value": Code("不适用指标填了内容", "标为不适用的指标填写了指标值，不计分"),
+    # the edition a workbook carries
+    "edition_changed": Code("指标体系被改动", "工作簿所带指标体系的内容与生成模板时的校验码不同"),
     # budget execution
     "low_execution_without_reason": Code("执行率低于90%未说明原因", "预算执行率低于90%，须说明原因"),
     "indicators_outrun_spending": Code("指标得分明显高于执行得分", "指标得分率明显高于预算执行得分率"),

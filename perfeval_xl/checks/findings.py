@@ -17,6 +17,8 @@ HEADER = ["严重程度", "工作表", "单元格", "问题", "说明", "代码"
 
 def summary_lines(a: Assessment) -> list[str]:
     lines = [f"单位：{a.unit or '（未填写）'}    年度：{a.year}    模板：{a.template}"]
+    if a.edition_sha256:
+        lines.append(f"指标体系：工作簿自带（非内置），SHA-256 {a.edition_sha256}，请与发布的指标体系文件核对")
     for form in a.forms:
         rates = "，".join(f"{k} {pct(v)}" for k, v in form.rates.items())
         if form.total is None:
@@ -24,7 +26,9 @@ def summary_lines(a: Assessment) -> list[str]:
                 lines.append(f"{form.sheet}：{rates}")
             continue
         parts = "，".join(f"{k} {v:f}" for k, v in form.parts.items())
-        lines.append(f"{form.sheet}（{form.scheme}）：总分 {form.total:f}，等次 {form.grade}；{parts}"
+        scaled = (f"（按百分制折算：得分合计 {form.score_sum:f} ÷ 适用指标分值 {form.applicable:f}）"
+                  if form.applicable is not None else "")
+        lines.append(f"{form.sheet}（{form.scheme}）：总分 {form.total:f}{scaled}，等次 {form.grade}；{parts}"
                      + (f"；{rates}" if rates else ""))
     lines.append(f"校验：错误 {len(a.errors)} 项，提示 {len(a.warnings)} 项")
     return lines

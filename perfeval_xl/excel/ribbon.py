@@ -79,6 +79,12 @@ class XlwingsBook:
         coord = self.address(sheet, name)
         return None if coord is None else self.book.sheets[sheet].range(coord).value
 
+    def lines(self, sheet: str) -> list[object]:
+        """Column A of a (very hidden) sheet: the edition the workbook carries."""
+        rng = self.book.sheets[sheet].used_range
+        values = self.book.sheets[sheet].range((1, 1), (rng.last_cell.row, 1)).options(ndim=1).value
+        return list(values)
+
     def set(self, sheet: str, name: str, value: object) -> None:
         coord = self.address(sheet, name)
         if coord is None:

@@ -125,11 +125,8 @@ def indicator_score(name, value, scheme_id=None, weight=None) -> Decimal:
             if len(ids) == 1:
                 raise
             continue
-        points = ind.score(value)
-        if not _blank(weight):  # another 分值: the same rule, scaled
-            w = parse_number(weight, "分值")
-            points = rules.finish(points * w / ind.weight, w)
-        results[sid] = points
+        # another 分值 (a unit's adapted 评分表): the same rule, scaled, rounded once
+        results[sid] = ind.score(value, None if _blank(weight) else parse_number(weight, "分值"))
     if not results:
         raise ScoreError(f"没有指标“{name}”")
     if len(set(results.values())) > 1:

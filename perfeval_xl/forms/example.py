@@ -9,6 +9,7 @@ import yaml
 from perfeval_xl.book import OpenpyxlBook
 from perfeval_xl.files import save_reproducible
 from perfeval_xl.forms.sets import template_sets
+from perfeval_xl.forms.printing import print_whole
 from perfeval_xl.forms.template import build_workbook
 
 EXAMPLE_DIR = resources.files(__package__) / "examples"
@@ -25,4 +26,7 @@ def build_example(name: str = "2023-yueyang") -> OpenpyxlBook:
 
 
 def write_example(out_dir: Path) -> Path:
-    return save_reproducible(build_example().wb, Path(out_dir) / EXAMPLE_FILENAME)
+    wb = build_example().wb
+    for ws in wb.worksheets:  # rows as tall as the text typed in, blocks kept on one page
+        print_whole(ws)
+    return save_reproducible(wb, Path(out_dir) / EXAMPLE_FILENAME)

@@ -50,6 +50,7 @@ class F:
     helper: bool = False  # outside the printed form (our extra columns)
     value: object = None  # a fixed value printed in the official form, e.g. 分值 10
     default: object = None  # an editable input pre-filled in the template
+    hint: str = ""  # the input message, when the kind alone does not say it (forms/guidance.py)
 
     @property
     def computed(self) -> bool:
@@ -82,6 +83,7 @@ class IndicatorRows:
     slots: tuple[tuple[str, str], ...] = ()
     budget: tuple[str, str] | None = None  # names of 全年预算数 and 全年执行数 (预算执行 row)
     derived: tuple["Derived", ...] = ()  # 评分表 inputs the official texts define from other figures
+    added: int = 0  # rows add1_… for indicators the unit adds to a 评分表 (judged, score typed)
 
 
 @dataclass

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import functools
 
+from perfeval_xl.forms.guidance import ACTUAL_HINT, TARGET_HINT, ratio_hint, rule_hint, weight_hint
+
 from perfeval_xl.forms.layout import REPORT_YEAR, Derived, F, Form, IndicatorRows, SumCheck, T, TemplateSet
 from perfeval_xl.engine.scheme import Indicator, load as load_scheme
 
@@ -129,8 +131,8 @@ def _indicator_block(scheme_id: str, prefix: str, score_head: str,
         if (i - 1) % ROWS_PER_SLOT == 0:
             row.append(T(l2, rows=ROWS_PER_SLOT))
         row += [
-            F(p + "name", "三级指标", "text"), F(p + "target", "年度指标值", "text"),
-            F(p + "actual", "实际完成值", "text"), F(p + "weight", "分值", "score"),
+            F(p + "name", "三级指标", "text"), F(p + "target", "年度指标值", "text", hint=TARGET_HINT),
+            F(p + "actual", "实际完成值", "text", hint=ACTUAL_HINT), F(p + "weight", "分值", "score"),
             F(p + "score", score_head, "score",
               formula=f'=IF({p}adjusted<>"",{p}adjusted,{p}computed)'),
             F(p + "reason", "偏差原因分析及改进措施", "text"),
@@ -138,7 +140,7 @@ def _indicator_block(scheme_id: str, prefix: str, score_head: str,
             F(p + "direction", "指标方向", "choice", choices=DIRECTIONS, helper=True,
               default="反向" if l2 == "成本指标" else None),
             F(p + "level", "完成等级", "choice", choices=LEVELS, helper=True),
-            F(p + "ratio", "得分比例", "percent", helper=True),
+            F(p + "ratio", "得分比例", "percent", helper=True, hint=ratio_hint()),
             F(p + "computed", "计算得分", "score", helper=True,
               formula=f'=IF({p}name="","",PE_ROW_SCORE({p}weight,{p}target,{p}actual,{p}direction,{p}level,{p}ratio))'),
             F(p + "adjusted", "调整后得分", "score", helper=True),
@@ -317,6 +319,64 @@ def _weighted(label: str, weight, split: bool) -> list:
     return [T(label), T(f"{weight:g}")] if split else [T(f"{label}\n（{weight:g}分）")]
 
 
+NOT_APPLICABLE = "不适用"
+APPLICABILITY = ("适用", NOT_APPLICABLE)
+ADDED_ROWS = 3  # rows for indicators the unit adds (判断打分), as the 参考样表's 备注 allows
+_SCORE_HELPER_HEADS = ("计算得分", "调整后得分\n(自评调整时填)", "是否适用\n(不适用时选)", "适用指标\n分值")
+
+
+def _score_cells(scheme_id: str, p: str, ind: Indicator, parts: list[str], default: str | None) -> list:
+    """指标值 … 适用指标分值 of one 三级指标: the score computed from the input at the row's
+    (adaptable) 分值, or typed (judged rows); 不适用 selectable."""
+    k = len(parts)
+    applicability = [F(p + "na", "是否适用", "choice", choices=APPLICABILITY, helper=True, rows=k),
+                     F(p + "applied", "适用指标分值", "score", helper=True, rows=k,
+                       formula=f'=IF({p}na="{NOT_APPLICABLE}",0,N({p}weight))')]
+    if ind.rule.kind == "judged" and k == 1:  # no formula in the text: the score itself is typed
+        return [F(p + "value", "评价情况", "text"),
+                F(p + "score", "自评得分", "score", note=ind.standard, hint=rule_hint(ind.rule, ind.weight)),
+                F(p + "reason", "扣分原因和其他说明", "text"), T(""), T(""), *applicability]
+    blank_ok = getattr(ind.rule, "blank_full", False)  # 没有楼堂馆所项目的部门按满分计算
+    if k == 1:
+        rate = ind.input_kind == "rate"
+        # A number in a percent cell is a fraction: hand it to the UDF as the percentage it shows.
+        arg = f'IF(N({p}value)=0,{p}value,ROUND(N({p}value)*100,10)&"%")' if rate else f"{p}value"
+        value = F(p + "value", ind.input or "指标值", "percent" if rate else "text", required=not blank_ok,
+                  note=ind.standard, default=default, hint=rule_hint(ind.rule, ind.weight))
+        blank = f'{p}value=""'
+    else:  # 经济效益、社会效益: each part's score typed on its own row, the indicator scores the sum
+        names = [f"{p}part{j}" for j in range(1, k + 1)]
+        arg = f"SUM({','.join(names)})"
+        value = F(names[0], f"{parts[0]}自评得分", "score", required=True, note=ind.standard,
+                  hint=rule_hint(ind.rule, ind.weight))
+        blank = "AND(" + ",".join(f'{n}=""' for n in names) + ")"
+    call = f'PE_INDICATOR_SCORE("{ind.id}",{arg},"{scheme_id}",{p}weight)'
+    return [
+        value,
+        F(p + "score", "自评得分", "score", rows=k,
+          formula=f'=IF({p}na="{NOT_APPLICABLE}","{NOT_APPLICABLE}",IF({p}adjusted<>"",{p}adjusted,{p}computed))'),
+        F(p + "reason", "扣分原因和其他说明", "text", rows=k),
+        F(p + "computed", "计算得分", "score", helper=True, rows=k,
+          formula=f"={call}" if blank_ok else f'=IF({blank},"",{call})'),
+        F(p + "adjusted", "调整后得分", "score", helper=True, rows=k), *applicability,
+    ]
+
+
+def _added_row(p: str, level1: tuple[str, ...], split: bool, texts: int) -> list:
+    """An indicator the unit adds: its own 评价要点 and a score typed within [0, 分值]."""
+    gap = [T("")] if split else []
+    weight = F(p + "weight", "分值", "score")
+    return [
+        F(p + "l1", "一级指标", "choice", choices=level1), *gap, F(p + "l2", "二级指标", "text"), *gap,
+        F(p + "name", "三级指标", "text"), *([weight] if split else []),
+        F(p + "standard", "评分标准（评价要点）", "text"), *[T("") for _ in range(texts - 1)],
+        *([] if split else [weight]), F(p + "value", "评价情况", "text"),
+        F(p + "score", "自评得分", "score", hint="按评价要点自评打分：0至本行分值"),
+        F(p + "reason", "扣分原因和其他说明", "text"), T(""), T(""), T(""),
+        F(p + "applied", "适用指标分值", "score", helper=True, formula=f"=N({p}weight)"),
+    ]
+
+
 def score_sheet(sheet: str, scheme_id: str, title: str, texts=STANDARD, split: bool = False,
                 derived: list[Derived] = ()) -> Form:
     """A 评分表 from an indicator system: one row per 三级指标, its texts printed beside it.
@@ -325,19 +385,19 @@ def score_sheet(sheet: str, scheme_id: str, title: str, texts=STANDARD, split: b
     一级 / 二级 分值 their own columns (seed 002 附件4, seed 004 附件3-2), else they sit in the
     heading as "投入（15分）" (seed 004 附件3-1, seed 002 附件2). ``derived`` inputs are
     pre-filled with the native formula the official text defines (the accountant may type over).
+    The unit may adapt it as the 参考样表 allows: change a 分值, mark a row 不适用 (the applicable
+    rows are summed and rescaled to the total, 按百分制折算) or add a row of its own.
     """
     scheme = load_scheme(scheme_id)
     inds = scheme.indicators
     height = {ind.id: len(_parts(ind)) for ind in inds}
     defaults = {d.indicator: derived_formula(d, scheme) for d in derived}
-    w = 2 if split else 1  # columns of one indicator heading
     heads = ["一级指标", *(["分值"] if split else []), "二级指标", *(["分值"] if split else []), "三级指标",
              *(["分值"] if split else []), *(h for h, _ in texts), *([] if split else ["分值"]),
              "指标值或评价情况", "自评得分", "扣分原因和其他说明"]
     n_print = len(heads)
     rows = [[T(sheet, style="note")], _title(title, n_print),
-            [T(h, style="head") for h in heads] +
-            [T("计算得分", style="head"), T("调整后得分\n(自评调整时填)", style="head")]]
+            [T(h, style="head") for h in (*heads, *_SCORE_HELPER_HEADS)]]
     for i, ind in enumerate(inds, start=1):
         p = f"sc{i}_"
         parts = _parts(ind)
@@ -349,53 +409,41 @@ def score_sheet(sheet: str, scheme_id: str, title: str, texts=STANDARD, split: b
         if i == 1 or (inds[i - 2].l2, inds[i - 2].l1) != (ind.l2, ind.l1):
             n2 = sum(height[x.id] for x in inds if x.l2 == ind.l2 and x.l1 == ind.l1)
             row += [_merged(c, n2) for c in _weighted(ind.l2, scheme.level2.get(ind.l2), split)]
-        blank_ok = getattr(ind.rule, "blank_full", False)  # 没有楼堂馆所项目的部门按满分计算
-        weight = F(p + "weight", "分值", "score", value=float(ind.weight), rows=k)
+        weight = F(p + "weight", "分值", "score", default=float(ind.weight), rows=k, hint=weight_hint(ind.weight))
         row += [T(parts[0])] + ([weight] if split else [])
         row += [T(text(ind), rows=k, style="note") for _, text in texts] + ([] if split else [weight])
-        if k == 1:
-            rate = ind.input_kind == "rate"
-            # A number in a percent cell is a fraction: hand it to the UDF as the percentage it shows.
-            arg = f'IF(N({p}value)=0,{p}value,ROUND(N({p}value)*100,10)&"%")' if rate else f"{p}value"
-            value = F(p + "value", ind.input or "指标值", "percent" if rate else "text",
-                      required=not blank_ok, note=ind.standard, default=defaults.get(ind.id))
-            computed = (f'=PE_INDICATOR_SCORE("{ind.id}",{arg},"{scheme_id}")' if blank_ok else
-                        f'=IF({p}value="","",PE_INDICATOR_SCORE("{ind.id}",{arg},"{scheme_id}"))')
-        else:
-            names = [f"{p}part{j}" for j in range(1, k + 1)]
-            value = F(names[0], f"{parts[0]}自评得分", "score", required=True, note=ind.standard)
-            blank = ",".join(f'{n}=""' for n in names)
-            computed = f'=IF(AND({blank}),"",PE_INDICATOR_SCORE("{ind.id}",SUM({",".join(names)}),"{scheme_id}"))'
-        row += [
-            value,
-            F(p + "score", "自评得分", "score", formula=f'=IF({p}adjusted<>"",{p}adjusted,{p}computed)', rows=k),
-            F(p + "reason", "扣分原因和其他说明", "text", rows=k),
-            F(p + "computed", "计算得分", "score", helper=True, formula=computed, rows=k),
-            F(p + "adjusted", "调整后得分", "score", helper=True, rows=k),
-        ]
-        rows.append(row)
+        rows.append(row + _score_cells(scheme_id, p, ind, parts, defaults.get(ind.id)))
         for j, part in enumerate(parts[1:], start=2):
-            rows.append([T(part), F(f"{p}part{j}", f"{part}自评得分", "score", note=ind.standard)])
-    n = len(inds)
-    weights = ",".join(f"sc{i}_weight" for i in range(1, n + 1))
-    scores = ",".join(f"sc{i}_score" for i in range(1, n + 1))
-    weight_total = F("weight_total", "分值合计", "score", formula=f"=SUM({weights})")
-    score_total = F("score_total", "总分", "score", formula=f"=SUM({scores})")
-    if split:  # 总分 | 100 | | 100 | | 100 | … | 99, as seed 004 附件3-2 prints it
-        total = [T("总分"), T(f"{scheme.total:g}"), T(""), T(f"{scheme.total:g}"), T(""), weight_total,
-                 *[T("") for _ in texts], T(""), score_total, T("")]
+            rows.append([T(part), F(f"{p}part{j}", f"{part}自评得分", "score", note=ind.standard,
+                                    hint=rule_hint(ind.rule, ind.weight))])
+    rows.append([T("本单位增加的指标（可选；按评价要点自评打分，增加后各指标分值合计仍须为总分）", span=n_print,
+                   style="head")])
+    rows += [_added_row(f"add{i}_", tuple(scheme.level1), split, len(texts)) for i in range(1, ADDED_ROWS + 1)]
+    prefixes = [f"sc{i}_" for i in range(1, len(inds) + 1)] + [f"add{i}_" for i in range(1, ADDED_ROWS + 1)]
+
+    def total(suffix: str) -> str:
+        return "=SUM(" + ",".join(p + suffix for p in prefixes) + ")"
+    weight_total = F("weight_total", "分值合计", "score", formula=total("weight"))
+    score_sum = F("score_sum", "得分合计", "score", formula=total("score"))
+    if split:  # 合计 | 100 | | 100 | | 100 | … | 99, as seed 004 附件3-2 prints its 总分 row
+        sums = [T("合计"), T(f"{scheme.total:g}"), T(""), T(f"{scheme.total:g}"), T(""), weight_total,
+                *[T("") for _ in texts], T(""), score_sum, T("")]
     else:
-        total = [T("总分", span=n_print - 4), weight_total, T(""), score_total, T("")]
+        sums = [T("合计", span=n_print - 4), weight_total, T(""), score_sum, T("")]
     rows += [
-        total,
+        sums,
+        [T(f"总分（有不适用指标时按百分制折算：得分合计÷适用指标分值合计×{scheme.total:g}）", span=n_print - 4),
+         F("weight_applicable", "适用指标分值合计", "score", formula=total("applied")), T("总分"),
+         F("score_total", "总分", "score",
+           formula=f"=IF(N(weight_applicable)=0,0,ROUND(score_sum*{scheme.total:g}/weight_applicable,2))"), T("")],
         [T("评价等次", span=n_print - 4), F("grade", "评价等次", "choice", choices=GRADES, formula="=PE_GRADE(score_total)", span=2),
          T("", span=2)],
         [T("备注：部门（单位）可根据本部门实际情况，对评价指标体系进一步完善、量化、细化个性指标，形成本部门的指标体系。",
            span=n_print, style="note")],
     ]
-    spec = IndicatorRows(scheme_id, "sc", n, derived=tuple(derived))
+    spec = IndicatorRows(scheme_id, "sc", len(inds), derived=tuple(derived), added=ADDED_ROWS)
     widths = [9, *([5] if split else []), 10, *([5] if split else []), 14, *([5] if split else []),
-              *([44 if len(texts) == 1 else 30] * len(texts)), *([] if split else [6]), 14, 8, 16, 9, 11]
+              *([44 if len(texts) == 1 else 30] * len(texts)), *([] if split else [6]), 14, 8, 16, 9, 11, 10, 9]
     return Form(sheet, title.replace("{year}", ""), widths, rows, indicators=spec, print_cols=n_print,
                 repeat_rows=3, landscape=True, key=f"score_{scheme_id}")
 

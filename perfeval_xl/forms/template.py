@@ -2,13 +2,14 @@
 
 Placement works like an HTML table: cells flow left to right, skipping columns still covered by
 a cell above that spans rows. Each field gets a sheet-scoped defined name, its style (yellow
-input, grey computed), number format, validation list and, for scored cells, the 评分标准 as a
-comment. Print setup: A4, fit to width, title rows repeated.
+input, grey computed), number format, an input message saying what to type (and a drop-down
+list for choices) and, for scored cells, the 评分标准 as a comment. Print setup: A4, scaled to
+the paper's width, title rows repeated, rows as tall as their text, no merged block split
+across pages (forms/printing.py).
 """
 from __future__ import annotations
 
 import datetime
-import math
 import re
 from pathlib import Path
 
@@ -22,7 +23,9 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from perfeval_xl import __version__
 from perfeval_xl.files import save_reproducible
+from perfeval_xl.forms.guidance import input_message
 from perfeval_xl.forms.layout import BOOK_NAMES, REPORT_YEAR, F, Form, T, TemplateSet
+from perfeval_xl.forms.printing import print_whole
 
 TEMPLATE_PROP = "perfeval.template"
 VERSION_PROP = "perfeval.version"
@@ -115,19 +118,49 @@ def _style(c, item) -> None:
         c.comment = comment
 
 
-def _row_height(form: Form, cells: list) -> float | None:
-    """Room for wrapped text: long 评分标准 and report sections need tall rows."""
-    height = 20 if any(isinstance(item, F) for _, _, item in cells) else None
-    for col, _, item in cells:
-        text = item.text if isinstance(item, T) else ""
-        width = sum(form.widths[col - 1: col - 1 + item.span])
-        if isinstance(item, F) and item.kind == "text" and item.span >= 4:
-            height = max(height or 0, 160 if len(form.widths) <= 2 else 45)
-        if text and item.rows == 1:
-            lines = sum(math.ceil(max(len(line), 1) * 2 / max(width, 1)) for line in text.split("\n"))
-            if lines > 1:
-                height = max(height or 0, min(14 * lines, 400))
-    return height
+def _reserved_heights(form: Form, placed: dict[int, list]) -> dict[int, float]:
+    """Room for text the accountant will type into wide merged cells, which Excel cannot
+    autofit: a report section (the two-column 附件4) gets a tall row, other wide ones three lines.
+    Files the tool writes get heights from their actual text (printing.print_whole)."""
+    out = {}
+    for r, cells in placed.items():
+        for col, _, item in cells:
+            width = sum(form.widths[col - 1: col - 1 + item.span])
+            if isinstance(item, F) and item.kind == "text" and item.span >= 2 and width >= 40 and not item.computed:
+                out[r] = max(out.get(r, 0.0), 160.0 if len(form.widths) <= 2 else 45.0)
+    return out
+
+
+def _typed_rows(placed: dict[int, list]) -> set[int]:
+    """Rows with an unmerged text input: left without a set height so that Excel grows them."""
+    return {r for r, cells in placed.items()
+            if any(isinstance(i, F) and i.kind == "text" and i.span == i.rows == 1 and not i.computed
+                   for _, _, i in cells)}
+
+
+def _input_messages(ws, form: Form, placed: dict[int, list]) -> None:
+    """One data validation per distinct message: the input message says what to type and the
+    allowed range (forms/guidance.py); choice cells also get their drop-down list."""
+    validations: dict[tuple, DataValidation] = {}
+    for r, cells in placed.items():
+        for col, _, item in cells:
+            if not isinstance(item, F):
+                continue
+            message = input_message(item)  # None on computed cells, which keep only their list
+            if message is None and not item.choices:
+                continue
+            key = (item.choices, message)
+            if key not in validations:
+                dv = DataValidation(allow_blank=True)
+                if message is not None:
+                    dv.showInputMessage, (dv.promptTitle, dv.prompt) = True, message
+                if item.choices:
+                    dv.type, dv.formula1 = "list", '"' + ",".join(item.choices) + '"'
+                    dv.showErrorMessage, dv.errorTitle = True, "请选择"
+                    dv.error = "请从下拉列表中选择：" + "、".join(item.choices)
+                ws.add_data_validation(dv)
+                validations[key] = dv
+            validations[key].add(ws.cell(r, col).coordinate)
 
 
 def write_form(wb: Workbook, form: Form, book_addresses: dict[str, dict[str, str]]) -> None:
@@ -135,7 +168,6 @@ def write_form(wb: Workbook, form: Form, book_addresses: dict[str, dict[str, str
     for i, w in enumerate(form.widths, start=1):
         ws.column_dimensions[get_column_letter(i)].width = w
     print_cols = form.print_cols or len(form.widths)
-    validations: dict[tuple, DataValidation] = {}
     placed = place(form)
     for r, cells in placed.items():
         for col, _, item in cells:
@@ -157,28 +189,17 @@ def write_form(wb: Workbook, form: Form, book_addresses: dict[str, dict[str, str
                     c.value = _resolve(item.formula, book_addresses)
                 elif isinstance(item.default, str) and item.default.startswith("="):
                     c.value = _resolve(item.default, book_addresses)  # an input computed by default
-                if item.choices:
-                    key = item.choices
-                    if key not in validations:
-                        validations[key] = DataValidation(
-                            type="list", formula1='"' + ",".join(key) + '"', allow_blank=True,
-                            showErrorMessage=True, errorTitle="请选择", error="请从下拉列表中选择：" + "、".join(key))
-                        ws.add_data_validation(validations[key])
-                    validations[key].add(c.coordinate)
-        if (h := _row_height(form, cells)) is not None:
-            ws.row_dimensions[r].height = h
-    ws.row_dimensions[2].height = 30
+    _input_messages(ws, form, placed)
     last_row = max(placed)
     ws.print_area = f"A1:{get_column_letter(print_cols)}{last_row}"
     if form.repeat_rows:
         ws.print_title_rows = f"1:{form.repeat_rows}"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.orientation = "landscape" if form.landscape else "portrait"
-    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.page_margins.left = ws.page_margins.right = 0.5
     ws.print_options.horizontalCentered = True
     ws.sheet_view.zoomScale = 100
+    print_whole(ws, _reserved_heights(form, placed), _typed_rows(placed))
 
 
 def build_workbook(tset: TemplateSet) -> Workbook:

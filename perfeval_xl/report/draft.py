@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal
 
-from perfeval_xl.book import Book
+from perfeval_xl.book import BookError, Book
 from perfeval_xl.checks.assess import Assessment, identify
 from perfeval_xl.report.figures import Figure, Figures, Row, wording
 
@@ -151,6 +151,8 @@ def reports(figures: Figures) -> list[dict]:
 
 def build(book: Book, a: Assessment) -> Draft:
     tset = identify(book)
+    if not wording(tset.id)["reports"]:
+        raise BookError(f"模板“{tset.title}”没有自评报告范文，无法生成报告初稿")
     figures = Figures(book, tset, a.forms, a.unit)
     blocks: list[Block] = []
     for n, report in enumerate(reports(figures)):

@@ -28,8 +28,12 @@ TEXTS = resources.files(__package__) / "texts"
 
 @functools.lru_cache(maxsize=None)
 def wording(template_id: str) -> dict:
-    """The data file of one template set: figures, labels, text cells and report outlines."""
-    return yaml.safe_load((TEXTS / f"{template_id}.yaml").read_text(encoding="utf-8"))
+    """The data file of one template set: figures, labels, text cells and report outlines.
+    A set without one (an edition built from a bureau's file) has no outline and no text checks."""
+    path = TEXTS / f"{template_id}.yaml"
+    if not path.is_file():
+        return {"figures": {}, "reports": [], "texts": []}
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
 
 
 def number(v: object) -> Decimal | None:

@@ -9,6 +9,8 @@ from pathlib import Path
 import yaml
 
 from perfeval_xl.book import OpenpyxlBook
+
+from . import place
 from perfeval_xl.forms.sets import template_sets
 from perfeval_xl.forms.template import build_workbook
 
@@ -27,5 +29,5 @@ def fill(name: str = "seed004_2020", typed_rates: bool = False) -> OpenpyxlBook:
         for sheet, fields in values.items():
             for field, value in fields.items():
                 if value is not None:
-                    book.set(sheet, field, value)
+                    book.set(sheet, place(book, sheet, field), value)
     return book
