@@ -247,3 +247,40 @@ def test_python_version_and_width_are_checked():
 
 def test_pyproject_requires_python_311():
     assert 'requires-python = ">=3.11"' in (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+
+
+# ----------------------------------------------------------------------------- the offline bundle
+def test_bundle_builds_and_resolves_offline_for_windows(tmp_path):
+    """Downloads the Windows wheels (one Python in CI; PERFEVAL_BUNDLE_PYTHONS for all three),
+    then pip resolves perfeval-xl from the folder alone, and the Windows-only requirements
+    (pywin32 for xlwings) are there too."""
+    import os
+
+    from perfeval_xl.excel import bundle
+
+    pythons = os.environ.get("PERFEVAL_BUNDLE_PYTHONS", "3.11").split()
+    out = tmp_path / "离线安装"
+    bundle.build_bundle(out, pythons)
+    wheels = out / "wheels"
+    for python in pythons:
+        proc = bundle.resolves_offline(wheels, "win_amd64", python)
+        assert proc.returncode == 0, proc.stderr
+        assert bundle.missing_on_windows(wheels, python) == []
+        tag = "cp" + python.replace(".", "")
+        assert list(wheels.glob(f"pywin32-*-{tag}-{tag}-win_amd64.whl")), python
+    assert (out / ab.ADDIN_NAME).read_bytes() == ADDIN.read_bytes()
+    for name in (bundle.INSTALL_CMD, bundle.UNINSTALL_CMD):
+        raw = (out / name).read_bytes()
+        assert raw.count(b"\r\n") == raw.count(b"\n")  # CRLF throughout
+        for line in raw.decode("gbk").split("\r\n"):
+            assert line.isascii() or line.startswith("echo "), line  # commands ASCII, Chinese only echoed
+    install = (out / bundle.INSTALL_CMD).read_bytes().decode("gbk")
+    assert "--no-index" in install and "py -3.11-64" in install and "reg query" in install
+    readme = (out / bundle.README_TXT).read_bytes().decode("utf-8-sig")
+    assert "python.org" in readme and "阻止所有 Office 应用程序创建子进程" in readme and "未签名的宏" in readme
+
+
+def test_missing_windows_requirement_is_reported(tmp_path):
+    from perfeval_xl.excel import bundle
+
+    assert [str(r.name) for r in bundle.missing_on_windows(tmp_path, "3.11")] != []
