@@ -160,16 +160,11 @@ def cmd_build_addin(args) -> int:
 
 
 def cmd_addin(args) -> int:
-    from perfeval_xl.excel.addin_build import ADDIN_NAME, InstallError, install, uninstall
+    from perfeval_xl.excel.addin_build import ADDIN_NAME, install, uninstall
 
     if args.action == "install":
         addin = Path(args.bundle) / ADDIN_NAME if args.bundle else None
-        try:
-            written = install(args.profile, args.interpreter, addin)
-        except InstallError as exc:
-            print(f"错误：{exc}", file=sys.stderr)
-            return 2
-        for path in written:
+        for path in install(args.profile, args.interpreter, addin):
             print(f"已写入：{path}")
         print("请重新启动 Excel，功能区将出现“绩效自评”选项卡。")
     else:
@@ -179,14 +174,9 @@ def cmd_addin(args) -> int:
 
 
 def cmd_bundle(args) -> int:
-    from perfeval_xl.excel.bundle import BundleError, build_bundle
+    from perfeval_xl.excel.bundle import build_bundle
 
-    try:
-        built = build_bundle(Path(args.output), args.python, args.platform)
-    except BundleError as exc:
-        print(f"错误：{exc}", file=sys.stderr)
-        return 2
-    for path in built:
+    for path in build_bundle(Path(args.output), args.python, args.platform):
         print(f"已生成：{path}")
     print("离线安装检查通过：pip --no-index 可从 wheels 解析 perfeval-xl 及全部依赖。")
     return 0

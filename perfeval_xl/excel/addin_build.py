@@ -301,8 +301,9 @@ def config_path(profile: Path) -> Path:
     return Path(profile) / f".{PROJECT_NAME}" / f"{PROJECT_NAME}.conf"
 
 
-class InstallError(Exception):
-    """Something the user or IT must fix before the add-in can work (the message is Chinese)."""
+class InstallError(OSError):
+    """Something the user or IT must fix on the machine before the add-in can work (Chinese
+    message; an OSError, so the CLI prints it as a sentence with exit code 2)."""
 
 
 def portable_path(path: str, env: dict[str, str]) -> str:

@@ -34,8 +34,9 @@ VENV = r"%LOCALAPPDATA%\perfeval-xl\venv"
 CHECK = "import sys,struct; sys.exit(0 if sys.version_info[:2]>=(3,11) and struct.calcsize('P')==8 else 1)"
 
 
-class BundleError(Exception):
-    """A step of the bundle build failed (message in Chinese, with the tool's own output)."""
+class BundleError(OSError):
+    """A step of the bundle build failed (Chinese message with the tool's own output; an
+    OSError, so the CLI prints it as a sentence with exit code 2)."""
 
 
 def runtime_requirements(pyproject: Path = ROOT / "pyproject.toml") -> list[str]:
