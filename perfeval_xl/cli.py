@@ -209,10 +209,11 @@ def cmd_build_addin(args) -> int:
 
 
 def cmd_addin(args) -> int:
-    from perfeval_xl.excel.addin_build import install, uninstall
+    from perfeval_xl.excel.addin_build import ADDIN_NAME, install, uninstall
 
     if args.action == "install":
-        for path in install(args.profile, args.interpreter):
+        addin = Path(args.bundle) / ADDIN_NAME if args.bundle else None
+        for path in install(args.profile, args.interpreter, addin):
             print(f"已写入：{path}")
         print("请重新启动 Excel，功能区将出现“绩效自评”选项卡。")
     else:
@@ -234,6 +235,15 @@ def cmd_keys(args) -> int:
 def _limit_option(s: argparse.ArgumentParser) -> None:
     s.add_argument("--limit", action="append", default=[], metavar="名称=值",
                    help="调整读取限制，如 --limit max_rows=100000（见 docs/security.md）")
+
+
+def cmd_bundle(args) -> int:
+    from perfeval_xl.excel.bundle import build_bundle
+
+    for path in build_bundle(Path(args.output), args.python, args.platform):
+        print(f"已生成：{path}")
+    print("离线安装检查通过：pip --no-index 可从 wheels 解析 perfeval-xl 及全部依赖。")
+    return 0
 
 
 def _file_command(sub, name: str, help: str, func) -> argparse.ArgumentParser:
@@ -326,7 +336,13 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("action", choices=["install", "uninstall"])
     s.add_argument("--profile", help="用户目录（默认 %%USERPROFILE%%）")
     s.add_argument("--interpreter", help="Python 解释器（默认当前的 pythonw.exe）")
+    s.add_argument("--bundle", help="离线安装文件夹（其中的加载项；默认 workbook/）")
     s.set_defaults(func=cmd_addin)
+    s = sub.add_parser("bundle", help="生成离线安装文件夹（wheels、加载项、安装.cmd、安装说明）")
+    s.add_argument("--platform", default="win_amd64", choices=["win_amd64"])
+    s.add_argument("--python", nargs="+", default=["3.11", "3.12", "3.13"], help="Python 版本（默认 3.11 3.12 3.13）")
+    s.add_argument("-o", "--output", required=True, help="输出文件夹")
+    s.set_defaults(func=cmd_bundle)
     s = sub.add_parser("templates", help="由版式定义重新生成模板和示例工作簿")
     s.add_argument("-o", "--out", help="输出目录：默认为本项目目录（其下的 templates/ 和 examples/）；"
                    "与 --scheme 同用时直接写入此目录，默认当前目录")

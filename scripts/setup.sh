@@ -14,7 +14,11 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need_apt[@]}"
 fi
+python3 -c "import sys, struct; sys.exit(0 if sys.version_info >= (3, 11) else 1)" \
+  || { echo "setup: Python 3.11 or newer is required (xlwings 0.37.8)" >&2; exit 1; }
 python3 -m pip install -q --disable-pip-version-check -e ".[dev]"
 command -v soffice >/dev/null || { echo "setup: LibreOffice (soffice) is still missing" >&2; exit 1; }
 /usr/bin/python3 -c "import uno" || { echo "setup: python3-uno is still missing" >&2; exit 1; }
+python3 -c "import antlr4_vba, openxml_audit, oletools, pyopenvba" \
+  || { echo "setup: a test tool of the dev extra is missing" >&2; exit 1; }
 echo "setup: ok"

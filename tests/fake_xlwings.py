@@ -4,6 +4,11 @@ It behaves as Excel does for what the handlers touch: formulas show computed val
 the same headless evaluator, as Excel with the add-in would), numbers read back as floats,
 empty cells as None, a 2-D list written at one cell fills the block, sheet-scoped names read
 "Sheet!name", Sheet.copy brings the sheet's local names along, Book.save writes the file.
+
+It also counts object-model calls (``FakeApp.calls``): every property read or assignment and
+every method call on an Excel object is one cross-process COM call for the UDF server, so the
+count is a lower bound of what Excel would serve. ``book_map`` answers as the add-in's VBA
+function PE_BookMap does (a test runs that VBA under pyOpenVBA and compares).
 """
 from __future__ import annotations
 
@@ -11,32 +16,55 @@ from copy import copy
 from pathlib import Path
 
 import openpyxl
-from openpyxl.utils.cell import coordinate_from_string, column_index_from_string
+from openpyxl.utils import get_column_letter, quote_sheetname
+from openpyxl.utils.cell import coordinate_from_string, column_index_from_string, range_boundaries
 from openpyxl.workbook.defined_name import DefinedName
 
 from perfeval_xl.book import OpenpyxlBook
 
 
+def _count(obj) -> None:
+    obj._app().calls += 1
+
+
 class FakeRange:
-    def __init__(self, sheet: "FakeSheet", address: str):
-        self.sheet, self._address = sheet, address.replace("$", "")
+    def __init__(self, sheet: "FakeSheet", address: str, ndim: int | None = None):
+        self.sheet, self._address, self._ndim = sheet, address.replace("$", ""), ndim
+
+    def _app(self):
+        return self.sheet.book.app
 
     @property
     def address(self) -> str:
-        col, row = coordinate_from_string(self._address)
-        return f"${col}${row}"
+        _count(self)
+        return ":".join(f"${c}${r}" for c, r in map(coordinate_from_string, self._address.split(":")))
 
-    @property
-    def value(self):
-        v = self.sheet.book._evaluated().cell_value(self.sheet.name, self._address)
+    def options(self, ndim=None):  # xlwings: conversion options, no call into Excel
+        return FakeRange(self.sheet, self._address, ndim)
+
+    def _cell(self, coord: str):
+        v = self.sheet.book._evaluated().cell_value(self.sheet.ws.title, coord)
         if isinstance(v, bool) or v is None:
             return v
         if isinstance(v, (int, float)):
             return float(v)
         return None if v == "" else v
 
+    @property
+    def value(self):
+        """One cell → a scalar; a block → rows (a single row or column flattens unless ndim=2)."""
+        _count(self)
+        if ":" not in self._address and self._ndim != 2:
+            return self._cell(self._address)
+        c0, r0, c1, r1 = range_boundaries(self._address)
+        rows = [[self._cell(f"{get_column_letter(c)}{r}") for c in range(c0, c1 + 1)] for r in range(r0, r1 + 1)]
+        if self._ndim == 2:
+            return rows
+        return rows[0] if len(rows) == 1 else [r[0] for r in rows] if c0 == c1 else rows
+
     @value.setter
     def value(self, v):
+        _count(self)
         ws = self.sheet.ws
         col, row = coordinate_from_string(self._address)
         c0 = column_index_from_string(col)
@@ -50,52 +78,89 @@ class FakeRange:
         self.sheet.book._dirty()
 
     def add_hyperlink(self, address: str, text_to_display: str | None = None):
+        _count(self)
         cell = self.sheet.ws[self._address]
         cell.hyperlink = address
         if text_to_display is not None:
             cell.value = text_to_display
 
     def select(self):
-        self.sheet.book.app.selection = (self.sheet.name, self._address)
+        _count(self)
+        self.sheet.book.app.selection = (self.sheet.ws.title, self._address)
 
 
 class FakeName:
-    def __init__(self, sheet: "FakeSheet", name: str, ref: str):
-        self.name = f"{sheet.name}!{name}"
-        self.refers_to_range = FakeRange(sheet, ref.split("!")[-1])
+    def __init__(self, sheet: "FakeSheet", name: str, ref: str, book_level: bool = False):
+        self._sheet, self._name, self._ref, self._book_level = sheet, name, ref, book_level
+
+    def _app(self):
+        return self._sheet.book.app
+
+    @property
+    def name(self) -> str:
+        _count(self)
+        return self._name if self._book_level else f"{quote_sheetname(self._sheet.ws.title)}!{self._name}"
+
+    @property
+    def refers_to_range(self) -> FakeRange:
+        _count(self)
+        return FakeRange(self._sheet, self._ref.split("!")[-1])
 
 
 class FakeSheet:
     def __init__(self, book: "FakeBook", ws):
         self.book, self.ws = book, ws
 
-    @property
-    def name(self) -> str:
-        return self.ws.title
+    def _app(self):
+        return self.book.app
 
     @property
-    def index(self) -> int:  # 1-based, as in Excel
-        return self.book.wb.sheetnames.index(self.name) + 1
+    def name(self) -> str:
+        _count(self)
+        return self.ws.title
+
+    def _index(self) -> int:  # 1-based, as in Excel
+        return self.book.wb.sheetnames.index(self.ws.title) + 1
+
+    @property
+    def index(self) -> int:
+        _count(self)
+        return self._index()
 
     @property
     def names(self) -> list[FakeName]:
+        _count(self)
         return [FakeName(self, n, dn.attr_text) for n, dn in self.ws.defined_names.items()]
 
     def range(self, address: str) -> FakeRange:
+        _count(self)
         return FakeRange(self, address)
 
+    @property
+    def used_range(self) -> FakeRange:
+        """From the first to the last cell holding something (Excel's UsedRange)."""
+        _count(self)
+        cells = [c.coordinate for row in self.ws.iter_rows() for c in row if c.value is not None]
+        if not cells:
+            return FakeRange(self, "A1")
+        c0, r0, c1, r1 = range_boundaries(self.ws.dimensions)
+        return FakeRange(self, f"{get_column_letter(c0)}{r0}:{get_column_letter(c1)}{r1}")
+
     def delete(self):
-        del self.book.wb[self.name]
+        _count(self)
+        del self.book.wb[self.ws.title]
         self.book._dirty()
 
     def activate(self):
-        self.book.app.active_sheet = self.name
+        _count(self)
+        self.book.app.active_sheet = self.ws.title
 
     def copy(self, before=None, after=None, name=None):
         """Excel's Sheet.Copy: contents, styles, merges, widths, validations and local names."""
+        _count(self)
         target_book = (after or before).book
         wb = target_book.wb
-        new = wb.create_sheet(name or self.name, index=after.index if after else before.index - 1)
+        new = wb.create_sheet(name or self.ws.title, index=after._index() if after else before._index() - 1)
         for row in self.ws.iter_rows():
             for cell in row:
                 if cell.__class__.__name__ == "MergedCell":
@@ -120,18 +185,27 @@ class FakeSheets:
     def __init__(self, book: "FakeBook"):
         self.book = book
 
-    def __iter__(self):
-        return iter([FakeSheet(self.book, ws) for ws in self.book.wb.worksheets])
+    def _app(self):
+        return self.book.app
+
+    def __iter__(self):  # Count, then one Item per sheet
+        _count(self)
+        for ws in list(self.book.wb.worksheets):
+            _count(self)
+            yield FakeSheet(self.book, ws)
 
     def __len__(self):
+        _count(self)
         return len(self.book.wb.worksheets)
 
     def __getitem__(self, key):
+        _count(self)
         ws = self.book.wb.worksheets[key] if isinstance(key, int) else self.book.wb[key]
         return FakeSheet(self.book, ws)
 
     def add(self, name=None, before=None, after=None):
-        index = after.index if after else (before.index - 1 if before else 0)
+        _count(self)
+        index = after._index() if after else (before._index() - 1 if before else 0)
         ws = self.book.wb.create_sheet(name, index=index)
         self.book._dirty()
         return FakeSheet(self.book, ws)
@@ -147,6 +221,7 @@ class _BookApi:
         self.book = book
 
     def CustomDocumentProperties(self, name):
+        self.book.app.calls += 2  # the property, then its Value
         for p in self.book.wb.custom_doc_props:
             if p.name == name:
                 return _Prop(p.value)
@@ -170,7 +245,7 @@ class FakeBook:
         self._book = None
 
     @property
-    def sheets(self) -> FakeSheets:
+    def sheets(self) -> FakeSheets:  # xlwings builds the collection without calling Excel
         return FakeSheets(self)
 
     @property
@@ -179,15 +254,15 @@ class FakeBook:
         out = []
         for n, dn in self.wb.defined_names.items():
             sheet, ref = dn.attr_text.split("!")
-            name = FakeName(FakeSheet(self, self.wb[sheet.strip("'")]), n, ref.replace("$", ""))
-            name.name = n
-            out.append(name)
+            out.append(FakeName(FakeSheet(self, self.wb[sheet.strip("'")]), n, ref.replace("$", ""), book_level=True))
         return out
 
     def save(self, path=None):
+        self.app.calls += 1
         self.wb.save(path or self.fullname)
 
     def close(self):
+        self.app.calls += 1
         self.closed = True
         self.app.books.list.remove(self)
 
@@ -217,6 +292,7 @@ class FakeBooks:
         self.app, self.list = app, []
 
     def open(self, path):
+        self.app.calls += 1
         book = FakeBook(self.app, Path(path))
         self.list.append(book)
         return book
@@ -233,14 +309,40 @@ class FakeApp:
         self.active_sheet = None
         self.folder_to_pick = None
         self.api = _AppApi(self)
+        self.calls = 0
 
     def __setattr__(self, key, value):
         if key == "status_bar" and hasattr(self, "status_history"):
             self.status_history.append(value)
+            self.calls += 1
         object.__setattr__(self, key, value)
 
     def alert(self, prompt, title=None, buttons="ok", mode=None, callback=None):
+        self.calls += 1
         self.alerts.append(prompt)
 
     def calculate(self):
+        self.calls += 1
         self.calculations += 1
+
+
+def _absolute(coord: str) -> str:
+    return ":".join(f"${c}${r}" for c, r in map(coordinate_from_string, coord.replace("$", "").split(":")))
+
+
+def book_map(book: FakeBook) -> list[tuple[str, str, str]]:
+    """What VBA's PE_BookMap(ActiveWorkbook) hands to Python: a row per sheet (name, UsedRange
+    address) then a row per name (Name.Name, Name.RefersTo), as Excel spells them."""
+    rows = []
+    for ws in book.wb.worksheets:
+        c0, r0, c1, r1 = range_boundaries(ws.dimensions)
+        used = f"{get_column_letter(c0)}{r0}:{get_column_letter(c1)}{r1}" if (c0, r0) != (c1, r1) else f"{get_column_letter(c0)}{r0}"
+        rows.append(("sheet", ws.title, _absolute(used)))
+    for ws in book.wb.worksheets:
+        for n, dn in ws.defined_names.items():
+            sheet = quote_sheetname(ws.title)
+            rows.append(("name", f"{sheet}!{n}", f"={sheet}!{_absolute(dn.attr_text.split('!')[-1])}"))
+    for n, dn in book.wb.defined_names.items():  # workbook-level (report_year): Excel spells them plain
+        sheet, ref = dn.attr_text.split("!")
+        rows.append(("name", n, f"={sheet}!{_absolute(ref)}"))
+    return rows

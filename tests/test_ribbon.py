@@ -6,9 +6,10 @@ import pytest
 
 from perfeval_xl.bureau.export import export, verify
 from perfeval_xl.checks.findings import RESULT_SHEET
+from perfeval_xl.excel import ribbon
 from perfeval_xl.excel.ribbon import ExcelUI, XlwingsBook, on_button
 
-from .fake_xlwings import FakeApp
+from .fake_xlwings import FakeApp, book_map
 
 
 @pytest.fixture
@@ -19,7 +20,10 @@ def excel(example):
 
 
 def press(app, book, button):
+    """As PE_OnAction does: hand over the book map, then run the button in the UDF server."""
+    ribbon.BOOK_MAP = book_map(book)
     on_button(button, book, ExcelUI(app))
+    assert ribbon.BOOK_MAP is None
 
 
 def test_score(excel):
@@ -40,8 +44,8 @@ def test_validate_selects_the_first_error(excel):
     assert app.selection == ("附件2", cell)
     assert "发现错误 1 项" in app.alerts[-1] and f"附件2!{cell}" in app.alerts[-1]
     ws = book.wb[RESULT_SHEET]
-    links = [c.hyperlink.target for row in ws.iter_rows() for c in row if c.hyperlink]
-    assert f"#'附件2'!{cell}" in links
+    links = [c.value for row in ws.iter_rows() for c in row if str(c.value).startswith("=HYPERLINK")]
+    assert links == [f'=HYPERLINK("#\'附件2\'!{cell}","{cell}")']
 
 
 def test_validate_clean(excel):

@@ -8,12 +8,14 @@ pyOpenVBA writes them into an Office-made empty .xlam; the ribbon is added by zi
 """
 from __future__ import annotations
 
+import contextlib
 import importlib
 import importlib.util
 import io
 import os
 import re
 import shutil
+import struct
 import sys
 import types
 import zipfile
@@ -31,7 +33,8 @@ ADDIN_NAME = "绩效自评.xlam"
 STANDALONE_NAME = "绩效自评_示例（含宏）.xlsm"
 PROJECT_NAME = "perfeval"  # xlwings config: %USERPROFILE%\.perfeval\perfeval.conf
 UDF_MODULE = "perfeval_xl.excel.udfs"
-UDF_VBA = "PerfEvalUDFs.bas"
+UDF_VBA = "PerfEvalUDFs.bas"  # holds xlwings' module xlwings_udfs, exactly as Import Functions writes it
+DESCRIPTIONS_VBA = "PerfEvalDescriptions.bas"
 XLWINGS_VBA = "xlwings.bas"
 DICTIONARY_CLS = "Dictionary.cls"
 OUR_VBA = ["PerfEval.bas", "PerfEvalText.bas"]
@@ -43,6 +46,8 @@ VBA_TEXTS = {
     "请输入 Python 解释器（pythonw.exe）的完整路径：": "8BF7 8F93 5165 20 50 79 74 68 6F 6E 20 89E3 91CA 5668 FF08 70 79 74 68 6F 6E 77 2E 65 78 65 FF09 7684 5B8C 6574 8DEF 5F84 FF1A",
     "绩效自评": "7EE9 6548 81EA 8BC4",
     "已保存。": "5DF2 4FDD 5B58 3002",
+    "请先打开要处理的工作簿（或新建一个），再点此按钮。": "8BF7 5148 6253 5F00 8981 5904 7406 7684 5DE5 4F5C 7C3F FF08 6216 65B0 5EFA 4E00 4E2A FF09 FF0C 518D 70B9 6B64 6309 94AE 3002",
+    "无法启动 Python，请点“设置”检查 Python 路径，或重新运行 安装.cmd。详细信息：": "65E0 6CD5 542F 52A8 20 50 79 74 68 6F 6E FF0C 8BF7 70B9 201C 8BBE 7F6E 201D 68C0 67E5 20 50 79 74 68 6F 6E 20 8DEF 5F84 FF0C 6216 91CD 65B0 8FD0 884C 20 5B89 88C5 2E 63 6D 64 3002 8BE6 7EC6 4FE1 606F FF1A",
 }
 
 
@@ -51,8 +56,42 @@ def code_points(text: str) -> str:
 
 
 # ----------------------------------------------------------------------------- generated sources
-def udf_wrappers() -> str:
-    """The VBA that Excel's 'Import Functions' would write, from xlwings' own generator.
+class _ComError(Exception):
+    """Stand-in for pywintypes.com_error."""
+
+
+class _CapturingWorkbook:
+    """Just enough of Excel's Workbook for xlwings.udfs.import_udfs: the module it imports and
+    the MacroOptions it registers are recorded instead of sent to Excel."""
+
+    def __init__(self, name: str):
+        self.Name = name
+        self.module_text: str | None = None
+        self.macro_options: list[tuple[str, dict]] = []
+        components = SimpleNamespace(Remove=lambda c: None, Import=self._import)
+        self.VBProject = SimpleNamespace(VBComponents=_Components(components))
+        self.Application = SimpleNamespace(Version="16.0", MacroOptions=self._macro_options)
+
+    def _import(self, path: str) -> None:
+        self.module_text = Path(path).read_text(encoding="utf-8")
+
+    def _macro_options(self, macro: str, **options) -> None:
+        self.macro_options.append((macro, options))
+
+
+class _Components:
+    """VBComponents: callable (an existing module by name: none here) with Remove and Import."""
+
+    def __init__(self, ns):
+        self.Remove, self.Import = ns.Remove, ns.Import
+
+    def __call__(self, name):
+        raise _ComError(name)
+
+
+def import_functions() -> _CapturingWorkbook:
+    """Run xlwings' own "Import Functions" (xlwings.udfs.import_udfs) over our UDF module, as
+    the xlwings add-in's button would in Excel, and return what it wrote and registered.
 
     xlwings.udfs imports win32 modules at import time; stand-ins let it load on Linux, and
     udfs.py is executed once more with the real decorators so that __xlfunc__ is recorded.
@@ -60,7 +99,9 @@ def udf_wrappers() -> str:
     stubs = {name: types.ModuleType(name) for name in ("pythoncom", "pywintypes", "win32com", "win32com.client")}
     stubs["win32com.client"].Dispatch = None
     stubs["pythoncom"].CoInitialize = lambda: None
-    saved = {k: sys.modules.get(k) for k in ("xlwings.udfs",)}
+    stubs["pywintypes"].com_error = _ComError
+    saved = sys.modules.get("xlwings.udfs")
+    workbook = _CapturingWorkbook(ADDIN_NAME)
     with mock.patch.dict(sys.modules, stubs):
         sys.modules.pop("xlwings.udfs", None)
         xw_udfs = importlib.import_module("xlwings.udfs")
@@ -71,16 +112,56 @@ def udf_wrappers() -> str:
                                                               Path(__file__).with_name("udfs.py"))
                 module = importlib.util.module_from_spec(spec)
                 spec.loader.exec_module(module)
-            out = io.StringIO()
-            xw_udfs.generate_vba_wrapper(UDF_MODULE, module, out, SimpleNamespace(Name=ADDIN_NAME))
+            # get_udf_module would open the workbook in Excel to look for embedded code: give it ours.
+            xw_udfs.udf_modules[UDF_MODULE] = {"module": module, "filetime": None, "filename": None}
+            with contextlib.redirect_stdout(io.StringIO()):
+                xw_udfs.import_udfs(UDF_MODULE, workbook)
         finally:
-            for k, v in saved.items():
-                if v is None:
-                    sys.modules.pop(k, None)
-                else:
-                    sys.modules[k] = v
-    body = out.getvalue().replace("\r\n", "\n")
-    return f'Attribute VB_Name = "PerfEvalUDFs"\n\' Generated by perfeval-xl build-addin from {UDF_MODULE} with xlwings {xlwings.__version__}. Do not edit.\n' + body
+            sys.modules.pop("xlwings.udfs", None)
+            if saved is not None:
+                sys.modules["xlwings.udfs"] = saved
+    return workbook
+
+
+def udf_wrappers() -> str:
+    """The UDF module exactly as xlwings' Import Functions writes it (header included: its
+    ``#Const App = "Microsoft Excel"`` is module-private and selects the wrappers' error handling)."""
+    return import_functions().module_text.replace("\r\n", "\n")
+
+
+def _vba_text(text: str, target: str, width: int = 60) -> list[str]:
+    """VBA statements that build ``target`` from ``text`` without a non-ASCII literal."""
+    if text.isascii():
+        return [f'{target} = "{text.replace(chr(34), chr(34) * 2)}"']
+    chunks = [text[i:i + width] for i in range(0, len(text), width)]
+    return [f'{target} = {"" if i == 0 else target + " & "}PE_Text("{code_points(c)}")' for i, c in enumerate(chunks)]
+
+
+def descriptions_module() -> str:
+    """PerfEvalDescriptions: registers, when the add-in loads, the function wizard's texts that
+    xlwings' Import Functions registers (same macro names, descriptions, category, argument texts)."""
+    lines = ['Attribute VB_Name = "PerfEvalDescriptions"',
+             "' Generated by perfeval-xl build-addin from what xlwings' Import Functions registers for",
+             f"' {UDF_MODULE}. Chinese is spelt as code points: VBA's code page cannot hold it. Do not edit.",
+             "Option Explicit", "",
+             "Public Sub PE_RegisterDescriptions()",
+             "    Dim d As String, c As String, a() As Variant",
+             "    On Error Resume Next  ' a description helps; it is never a reason to stop the add-in"]
+    for macro, options in import_functions().macro_options:
+        name = macro.rsplit("!", 1)[-1]
+        lines += ["", f"    ' {name}"]
+        lines += ["    " + x for x in _vba_text(options["Description"], "d")]
+        lines += ["    " + x for x in _vba_text(str(options["Category"]), "c")]
+        args = options.get("ArgumentDescriptions") or []
+        call = f'    Application.MacroOptions Macro:="\'" & ThisWorkbook.Name & "\'!{name}", Description:=d, Category:=c'
+        if args:
+            lines.append(f"    ReDim a(0 To {len(args) - 1})")
+            for i, text in enumerate(args):
+                lines += ["    " + x for x in _vba_text(text, f"a({i})")]
+            call += ", ArgumentDescriptions:=a"
+        lines.append(call)
+    lines += ["End Sub", ""]
+    return "\n".join(lines)
 
 
 def xlwings_module() -> str:
@@ -97,7 +178,8 @@ def dictionary_class() -> str:
 
 
 def generated_sources() -> dict[str, str]:
-    return {UDF_VBA: udf_wrappers(), XLWINGS_VBA: xlwings_module(), DICTIONARY_CLS: dictionary_class()}
+    return {UDF_VBA: udf_wrappers(), DESCRIPTIONS_VBA: descriptions_module(), XLWINGS_VBA: xlwings_module(),
+            DICTIONARY_CLS: dictionary_class()}
 
 
 def write_sources(macros: Path = MACROS) -> list[Path]:
@@ -120,7 +202,7 @@ def vba_sources(macros: Path = MACROS) -> dict[str, str]:
 
 
 # ----------------------------------------------------------------------------- the binary
-MODULE_FILES = [*OUR_VBA, UDF_VBA, XLWINGS_VBA, DICTIONARY_CLS]
+MODULE_FILES = [*OUR_VBA, UDF_VBA, DESCRIPTIONS_VBA, XLWINGS_VBA, DICTIONARY_CLS]
 
 
 def add_modules(path: Path, sources: list[Path]) -> None:
@@ -141,6 +223,25 @@ def add_modules(path: Path, sources: list[Path]) -> None:
         for stale in [m for m in project.module_names() if m.casefold() == "module1"]:
             project.delete_module(stale)
         wb.save()
+    rewrite_zip(path, _source_only_project)
+
+
+#: MS-OVBA 2.3.4.1: Reserved1 0x61CC, Version, Reserved2 0x00, Reserved3; with no performance
+#: cache the version "MUST be 0xFFFF on write" (what LibreOffice writes). Office then compiles
+#: from source on open, as it does for xlwings' own add-in.
+SOURCE_ONLY_VBA_PROJECT = bytes.fromhex("CC61FFFF000000")
+
+
+def _source_only_project(entries: dict[str, bytes]) -> dict[str, bytes]:
+    """pyOpenVBA keeps the template's version cookie and zeroes the cache: write the stream as
+    MS-OVBA says for a project without a cache instead."""
+    from pyopenvba.cfb import CFB
+
+    name = next(n for n in entries if n.endswith("vbaProject.bin"))
+    cfb = CFB.from_bytes(entries[name])
+    cfb.write_stream_in_storage("VBA", "_VBA_PROJECT", SOURCE_ONLY_VBA_PROJECT)
+    entries[name] = cfb.to_bytes()
+    return entries
 
 
 def _add_ribbon(path: Path, ribbon_xml: bytes) -> None:
@@ -200,23 +301,59 @@ def config_path(profile: Path) -> Path:
     return Path(profile) / f".{PROJECT_NAME}" / f"{PROJECT_NAME}.conf"
 
 
+class InstallError(OSError):
+    """Something the user or IT must fix on the machine before the add-in can work (Chinese
+    message; an OSError, so the CLI prints it as a sentence with exit code 2)."""
+
+
+def portable_path(path: str, env: dict[str, str]) -> str:
+    """``C:\\Users\\张三\\AppData\\Local\\x`` → ``%LOCALAPPDATA%\\x``: the config stays ASCII.
+
+    VBA reads the config with ``Input #`` in the system code page, so a UTF-8 profile path
+    would arrive as mojibake; xlwings expands environment variables in config values."""
+    for var in ("LOCALAPPDATA", "APPDATA", "USERPROFILE"):
+        prefix = (env.get(var) or "").rstrip("\\")
+        if prefix and path.lower().startswith(prefix.lower() + "\\"):
+            return f"%{var}%" + path[len(prefix):]
+    return path
+
+
 def config_text(interpreter: str, pythonpath: str = "") -> str:
-    """The lines VBA's ``Write #`` produces and the xlwings module reads back."""
+    """The lines VBA's ``Write #`` produces and the xlwings module reads back. ASCII only;
+    USE UDF SERVER makes ribbon buttons run in the process that serves the worksheet functions."""
     lines = {"INTERPRETER_WIN": interpreter, "UDF MODULES": UDF_MODULE, "PYTHONPATH": pythonpath,
-             "SHOW_ERROR_POPUPS": "True"}
-    return "".join(f'"{k}","{v}"\r\n' for k, v in lines.items())
+             "USE UDF SERVER": "True", "SHOW_ERROR_POPUPS": "True"}
+    text = "".join(f'"{k}","{v}"\r\n' for k, v in lines.items())
+    if not text.isascii():
+        raise InstallError(f"配置文件只能包含英文字符，而 Python 路径含有中文等字符：{interpreter}。"
+                           "请把 Python 装在英文路径下，或装在用户目录下（安装程序会写成 %LOCALAPPDATA% 形式）。")
+    return text
 
 
-def install(profile: Path | None = None, interpreter: str | None = None, addin: Path | None = None) -> list[Path]:
-    profile = Path(profile or os.environ.get("USERPROFILE") or Path.home())
+def check_python(version: tuple = sys.version_info, pointer_bytes: int = struct.calcsize("P")) -> None:
+    """xlwings 0.37.8 needs Python 3.11 or newer, and its worksheet functions a 64-bit Python
+    (the 32-bit wheel carries no DLL)."""
+    if tuple(version[:2]) < (3, 11):
+        raise InstallError(f"需要 Python 3.11 或更高版本，当前为 {version[0]}.{version[1]}。")
+    if pointer_bytes != 8:
+        raise InstallError("需要 64 位 Python（32 位 Python 不能运行工作表函数）。请安装 python.org 的 64 位版本。")
+
+
+def install(profile: Path | None = None, interpreter: str | None = None, addin: Path | None = None,
+            env: dict[str, str] | None = None) -> list[Path]:
+    """Copy the add-in into the user's XLSTART and write the ASCII config; no admin rights."""
+    check_python()
+    env = dict(os.environ if env is None else env)
+    profile = Path(profile or env.get("USERPROFILE") or Path.home())
     interpreter = interpreter or str(Path(sys.executable).with_name("pythonw.exe") if os.name == "nt" else sys.executable)
     addin = Path(addin or ROOT / "workbook" / ADDIN_NAME)
     if not addin.exists():
         raise FileNotFoundError(f"未找到加载项文件：{addin}（请先运行 perfeval-xl build-addin）")
+    text = config_text(portable_path(interpreter, env))
     target = xlstart_dir(profile) / ADDIN_NAME
     atomic_write(target, lambda tmp: shutil.copyfile(addin, tmp))
     conf = config_path(profile)
-    atomic_write(conf, lambda tmp: tmp.write_bytes(config_text(interpreter).encode("utf-8")))
+    atomic_write(conf, lambda tmp: tmp.write_bytes(text.encode("ascii")))
     return [target, conf]
 
 
@@ -247,10 +384,11 @@ def ribbon_problems(xml: bytes, sources: dict[str, str]) -> list[str]:
     for el in root.iter():
         for attr in ("onAction", "getLabel", "getEnabled", "getVisible", "onLoad"):
             callback = el.get(attr)
+            param, kind = ("ribbon", "IRibbonUI") if attr == "onLoad" else ("control", "IRibbonControl")
             if callback and not re.search(
-                    rf"^\s*(Public\s+)?Sub\s+{re.escape(callback)}\s*\(\s*control\s+As\s+IRibbonControl\s*\)",
+                    rf"^\s*(Public\s+)?Sub\s+{re.escape(callback)}\s*\(\s*{param}\s+As\s+{kind}\s*\)",
                     code, re.M | re.I):
-                problems.append(f"{el.get('id')}: {attr}={callback} has no Sub {callback}(control As IRibbonControl)")
+                problems.append(f"{el.get('id')}: {attr}={callback} has no Sub {callback}({param} As {kind})")
     return problems
 
 

@@ -13,8 +13,10 @@ import tempfile
 from pathlib import Path
 from typing import Callable
 
+from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
+
+from perfeval_xl.book import BookError, ValuesBook, sheet_ref, split_ref
 from perfeval_xl.checks.assess import Assessment, assess
-from perfeval_xl.book import BookError
 from perfeval_xl.checks.findings import HEADER, RESULT_SHEET, SEVERITY, as_text, summary_lines
 from perfeval_xl.forms.template import TEMPLATE_PROP
 
@@ -31,6 +33,8 @@ HELP_TEXT = (
 
 
 def handler(button_id: str):
+    """Register ``f(book, ui)`` for a ribbon control id: book is the xlwings Book, ui the
+    message boxes and status bar; ``XlwingsBook(book)`` is the book interface over it."""
     def register(f):
         HANDLERS[button_id] = f
         return f
@@ -38,12 +42,50 @@ def handler(button_id: str):
 
 
 # ----------------------------------------------------------------------------- the live workbook
-class XlwingsBook:
-    """The book interface over an open xlwings Book (Excel computes the formulas itself)."""
+# Every property read or method call on an Excel object is a cross-process COM call (the UDF
+# server is another process), so a press reads each sheet once as a block and the defined names
+# once as a table, and writes the 校验结果 sheet in one block.
 
-    def __init__(self, book):
+#: Set by VBA (PE_OnAction, through the UDF server) just before a button runs: what
+#: PE_BookMap gathers inside Excel in one call, rows (kind, name, address) -- ("sheet",
+#: sheet name, used-range address) and ("name", Name.Name, Name.RefersTo). on_button clears it.
+BOOK_MAP = None
+
+
+def parse_book_map(rows) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
+    """PE_BookMap rows → (sheet → used range, sheet → local name → A1 address).
+
+    Excel spells sheet-scoped names ``附件2!x`` or ``'附件3_1'!x`` and refers to ``=附件2!$F$12``;
+    a workbook-scoped name (report_year) is listed on the sheet it points to, unless that sheet
+    has a field of the same name. #REF! and ranges of more than one cell are not fields: skipped."""
+    used: dict[str, str] = {}
+    names: dict[str, dict[str, str]] = {}
+    for kind, name, ref in rows or ():
+        if kind == "sheet":
+            used[str(name)] = str(ref).replace("$", "")
+            continue
+        try:
+            sheet, coord = split_ref(str(ref).lstrip("="))
+        except BookError:
+            continue
+        if "!" in str(name):
+            names.setdefault(sheet, {})[str(name).rsplit("!", 1)[-1]] = coord
+        else:
+            names.setdefault(sheet, {}).setdefault(str(name), coord)
+    return used, names
+
+
+class XlwingsBook:
+    """The book interface over an open xlwings Book (Excel computes the formulas itself).
+
+    Reads come from one snapshot per press: each sheet's used range as one block and every
+    field's address from ``book_map`` (PE_BookMap's rows); called from Python alone, without a
+    map, the sheets and their names are asked one by one."""
+
+    def __init__(self, book, book_map=None):
         self.book = book
-        self._names: dict[str, dict[str, str]] | None = None
+        self._map = BOOK_MAP if book_map is None else book_map
+        self._snapshot: ValuesBook | None = None
 
     @property
     def path(self) -> Path | None:
@@ -56,28 +98,37 @@ class XlwingsBook:
             return None
 
     def sheets(self) -> list[str]:
-        return [s.name for s in self.book.sheets]
+        return self.snapshot().sheets()
 
-    def _name_map(self) -> dict[str, dict[str, str]]:
-        if self._names is None:
-            self._names = {}
-            for sheet in self.book.sheets:
-                local = self._names.setdefault(sheet.name, {})
-                for name in sheet.names:  # sheet-scoped names read "附件2!score_total"
-                    short = name.name.rsplit("!", 1)[-1]
-                    local[short] = name.refers_to_range.address.replace("$", "")
-            for name in self.book.names:  # workbook-level (report_year): on the sheet they point to
-                if "!" not in name.name:
-                    target = name.refers_to_range
-                    self._names.setdefault(target.sheet.name, {}).setdefault(name.name, target.address.replace("$", ""))
-        return self._names
+    def _layout(self) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
+        if self._map is not None:
+            return parse_book_map(self._map)
+        rows = []
+        for s in self.book.sheets:
+            sheet = s.name
+            rows.append(("sheet", sheet, s.used_range.address))
+            rows += [("name", n.name, "=" + sheet_ref(sheet, n.refers_to_range.address)) for n in s.names]
+        rows += [("name", n.name, "=" + sheet_ref(n.refers_to_range.sheet.name, n.refers_to_range.address))
+                 for n in self.book.names if "!" not in n.name]  # workbook-level: report_year
+        return parse_book_map(rows)
+
+    def snapshot(self) -> ValuesBook:
+        """Every sheet's values from A1 (one block read per sheet) and every field's address."""
+        if self._snapshot is None:
+            used, names = self._layout()
+            grids = {}
+            for sheet, block in used.items():
+                top, left = _top_left(block)
+                rows = self.book.sheets[sheet].range(block).options(ndim=2).value
+                grids[sheet] = [[None] * left + list(r) for r in ([[]] * top + rows)]
+            self._snapshot = ValuesBook(grids, names, None, self.path)
+        return self._snapshot
 
     def address(self, sheet: str, name: str) -> str | None:
-        return self._name_map().get(sheet, {}).get(name)
+        return self.snapshot().address(sheet, name)
 
     def get(self, sheet: str, name: str) -> object:
-        coord = self.address(sheet, name)
-        return None if coord is None else self.book.sheets[sheet].range(coord).value
+        return self.snapshot().get(sheet, name)
 
     def lines(self, sheet: str) -> list[object]:
         """Column A of a (very hidden) sheet: the edition the workbook carries."""
@@ -90,21 +141,33 @@ class XlwingsBook:
         if coord is None:
             raise BookError(f"{sheet}中没有名称{name}")
         self.book.sheets[sheet].range(coord).value = value
+        self._snapshot = None
 
     def write_result_sheet(self, a: Assessment) -> None:
-        """校验结果 in the open workbook: summary, then one row per finding linked to its cell."""
-        names = self.sheets()
-        if RESULT_SHEET in names:
+        """校验结果 in the open workbook, in one block: summary, then one row per finding whose
+        cell column is a HYPERLINK formula back to the cell (no call per finding)."""
+        others = [n for n in self.sheets() if n != RESULT_SHEET]
+        if len(others) < len(self.sheets()):
             self.book.sheets[RESULT_SHEET].delete()
-        ws = self.book.sheets.add(RESULT_SHEET, after=self.book.sheets[len(self.book.sheets) - 1])
+        ws = self.book.sheets.add(RESULT_SHEET, after=self.book.sheets[others[-1]])
         rows = [["校验结果"]] + [[line] for line in summary_lines(a)] + [[], HEADER]
-        first = len(rows) + 1
-        rows += [[SEVERITY[f.severity], f.sheet, f.cell, f.title, f.message, f.code] for f in a.findings]
+        rows += [[SEVERITY[f.severity], f.sheet, _link(f.sheet, f.cell), f.title, f.message, f.code]
+                 for f in a.findings]
         width = len(HEADER)
         ws.range("A1").value = [r + [None] * (width - len(r)) for r in rows]
-        for i, f in enumerate(a.findings):
-            ws.range(f"C{first + i}").add_hyperlink(f"#'{f.sheet}'!{f.cell}", f.cell)
-        self._names = None
+        self._snapshot = self._map = None  # the sheets changed: the map handed over is stale
+
+
+def _top_left(address: str) -> tuple[int, int]:
+    """Rows and columns above and left of a block: ``B3:K40`` → (2, 1)."""
+    col, row = coordinate_from_string(address.split(":")[0].replace("$", ""))
+    return row - 1, column_index_from_string(col) - 1
+
+
+def _link(sheet: str, cell: str) -> str:
+    """A cell in 校验结果 that jumps to the finding's cell (the formula is written with the block)."""
+    target = sheet_ref(sheet, cell).replace('"', '""')
+    return f'=HYPERLINK("#{target}","{cell}")' if cell else ""
 
 
 class ExcelUI:
@@ -133,7 +196,9 @@ class ExcelUI:
 
 
 def on_button(button_id: str, book=None, ui=None) -> None:
-    """The ribbon's single callback. Every failure ends in a Chinese message box."""
+    """The ribbon's single callback (run inside the UDF server: no imports after the first
+    press). Every failure ends in a Chinese message box."""
+    global BOOK_MAP
     if book is None:
         import xlwings as xw
 
@@ -150,6 +215,7 @@ def on_button(button_id: str, book=None, ui=None) -> None:
     except Exception as exc:  # never a traceback in front of the accountant
         ui.alert(f"操作未完成：{type(exc).__name__}: {exc}")
     finally:
+        BOOK_MAP = None  # this press's map only: never a stale table next time
         ui.status(None)
 
 
