@@ -82,7 +82,7 @@ def main() -> None:
     print(f"{args.runs} runs each, median (min–max); example: {EXAMPLE.relative_to(ROOT)}\n")
     print(table(results))
     if args.json:
-        Path(args.json).write_text(json.dumps({k: [vars(r) for r in v] for k, v in results.items()}, indent=1))
+        Path(args.json).write_text(json.dumps({k: [{"cpu": r.cpu, "wall": r.wall} for r in v] for k, v in results.items()}, indent=1))
 
 
 if __name__ == "__main__":

@@ -28,6 +28,7 @@ class Run:
     cpu: float  # s, user + system, the whole process tree
     wall: float  # s
     peak_rss: int = 0  # bytes, the process tree at its largest (0 when not sampled)
+    stdout: str = ""
 
 
 def children_cpu() -> float:
@@ -38,15 +39,15 @@ def children_cpu() -> float:
 def run(cmd: list[str], sample_memory: bool = False, **kwargs) -> Run:
     """Run one command to completion; a failure stops the benchmark (it would measure nothing)."""
     cpu0, t0 = children_cpu(), time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=ENV, cwd=ROOT, **kwargs)
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=ENV, cwd=ROOT, **kwargs)
     sampler = _TreeSampler(proc.pid) if sample_memory else None
-    _, err = proc.communicate()
+    out, err = proc.communicate()
     wall, cpu = time.perf_counter() - t0, children_cpu() - cpu0
     if sampler:
         sampler.stop()
     if proc.returncode not in (0, 1):  # 1: a command's "found errors / not verified" answer
         raise RuntimeError(f"{' '.join(map(str, cmd))} exited {proc.returncode}: {err.decode(errors='replace')[-2000:]}")
-    return Run(cpu, wall, sampler.peak if sampler else 0)
+    return Run(cpu, wall, sampler.peak if sampler else 0, out.decode(errors="replace"))
 
 
 def timed(fn) -> Run:
