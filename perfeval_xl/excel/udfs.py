@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import functools
 import inspect
+import sys
 from decimal import Decimal
-
-import xlwings as xw
 
 from perfeval_xl.engine import rules
 
@@ -19,6 +18,26 @@ from perfeval_xl.engine.parse import ParseError, parse_number
 from perfeval_xl.engine.rules import ScoreError
 
 ERROR_PREFIX = "错误："
+
+
+class xw:  # noqa: N801 -- stands in for ``import xlwings as xw`` in the decorator lines below
+    """xlwings' UDF decorators when xlwings is already loaded, else no-ops.
+
+    Inside Excel the xlwings server has imported xlwings before this module, and the add-in build
+    (addin_build.udf_wrappers) executes this file with xlwings' real decorators patched in, so both
+    get the registrations. A command-line run does not import xlwings at all: it would cost
+    0.4 s (numpy, pandas) for decorators that do nothing outside Excel.
+    """
+
+    @staticmethod
+    def func(f):
+        xlwings = sys.modules.get("xlwings")
+        return xlwings.func(f) if xlwings else f
+
+    @staticmethod
+    def arg(*args, **kwargs):
+        xlwings = sys.modules.get("xlwings")
+        return xlwings.arg(*args, **kwargs) if xlwings else (lambda f: f)
 
 
 def _cell_safe(f):

@@ -1,0 +1,107 @@
+"""What keeps a command fast: no heavy import it does not use, each edition parsed once.
+
+Timings live in benchmarks/ (the machine's load makes timed tests flaky); these tests check the
+causes, which either hold or do not.
+"""
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+from perfeval_xl.engine import scheme
+from perfeval_xl.excel import udfs
+
+from .conftest import EXAMPLE, ROOT
+
+HEAVY = ("xlwings", "pandas", "numpy")
+
+
+def run_python(code: str) -> str:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=ROOT,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip().splitlines()[-1]
+
+
+def modules_after(argv: list[str]) -> set[str]:
+    """The heavy modules (and openpyxl) loaded by one CLI run in a fresh process."""
+    code = ("import contextlib, io, json, sys\n"
+            "from perfeval_xl import cli\n"
+            "with contextlib.redirect_stdout(io.StringIO()):\n"
+            f"    code = cli.main({argv!r})\n"
+            "assert code == 0, code\n"
+            "print(json.dumps([m for m in (*{heavy!r}, 'openpyxl') if m in sys.modules]))".format(heavy=HEAVY))
+    return set(json.loads(run_python(code)))
+
+
+@pytest.mark.parametrize("command", ["score", "validate"])
+def test_workbook_commands_load_neither_xlwings_nor_pandas_nor_numpy(command):
+    loaded = modules_after([command, str(EXAMPLE)])
+    assert "openpyxl" in loaded  # the run did read the workbook
+    assert loaded.isdisjoint(HEAVY), loaded
+
+
+def test_indicator_loads_no_spreadsheet_library():
+    loaded = modules_after(["indicator", "在职人员控制率", "1.087", "--scheme", "hunan-dept-2020"])
+    assert loaded.isdisjoint({*HEAVY, "openpyxl"}), loaded
+
+
+def test_numpy_still_imports_after_openpyxl_in_a_command_line_run():
+    """The hook refuses numpy to openpyxl only; pandas (collect) still gets it."""
+    out = run_python("import sys\n"
+                     "from perfeval_xl import cli\n"
+                     "sys.meta_path.insert(0, cli._NoNumpyForOpenpyxl)\n"
+                     "import openpyxl.compat.numbers as n\n"
+                     "import numpy\n"
+                     "print(n.NUMPY, numpy.float64(1) + 1)")
+    assert out == "False 2.0"
+
+
+def test_udfs_without_xlwings_are_the_plain_functions():
+    out = run_python("import sys\n"
+                     "from perfeval_xl.excel import udfs\n"
+                     "print('xlwings' in sys.modules, hasattr(udfs.PE_RATE, '__xlfunc__'), udfs.PE_RATE(35, 40))")
+    assert out == "False False 0.875"
+
+
+def test_vba_wrappers_are_the_same_whichever_module_loads_first():
+    """udfs.py imported first without xlwings, then the add-in build: the committed .bas again."""
+    out = run_python("import sys\n"
+                     "from perfeval_xl.excel import udfs\n"
+                     "assert 'xlwings' not in sys.modules\n"
+                     "from perfeval_xl.excel import addin_build as ab\n"
+                     "committed = (ab.MACROS / ab.UDF_VBA).read_text(encoding='utf-8')\n"
+                     "print(ab.udf_wrappers() == committed, committed.count('Function PE_'))")
+    assert out == f"True {len(udfs.UDFS)}"
+
+
+# ----------------------------------------------------------------------------- editions
+def test_each_edition_is_parsed_once_and_only_when_asked_for():
+    scheme._parse.cache_clear()
+    first = scheme.load("hunan-dept-2020")
+    assert scheme.load("hunan-dept-2020") is first
+    assert scheme._parse.cache_info().currsize == 1  # the other editions were not read
+    assert scheme.load() is scheme.load(scheme.DEFAULT_SCHEME)  # the default is the same entry
+
+
+def test_the_fast_yaml_loader_reads_every_edition_as_the_reference_loader_does():
+    for sid in scheme.scheme_ids():
+        text = (scheme.SCHEME_DIR / f"{sid}.yaml").read_text(encoding="utf-8")
+        assert yaml.load(text, Loader=scheme._YAML_LOADER) == yaml.safe_load(text), sid
+
+
+def test_an_edited_edition_is_read_again(tmp_path, monkeypatch):
+    """A long-lived process (the UDF server inside Excel) must not keep serving the old text."""
+    sid = "hunan-dept-2020"
+    path = tmp_path / f"{sid}.yaml"
+    path.write_text((scheme.SCHEME_DIR / f"{sid}.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    monkeypatch.setattr(scheme, "SCHEME_DIR", tmp_path)
+    before = scheme.load(sid)
+    edited = path.read_text(encoding="utf-8").replace(f"title: {before.title}", f"title: {before.title}（修订）")
+    path.write_text(edited, encoding="utf-8")
+    os.utime(path, ns=(path.stat().st_mtime_ns + 10**9,) * 2)  # a coarse clock must not hide the edit
+    assert scheme.load(sid).title == before.title + "（修订）"
