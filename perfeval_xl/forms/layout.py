@@ -41,6 +41,9 @@ class F:
     helper: bool = False  # outside the printed form (our extra columns)
     value: object = None  # a fixed value printed in the official form, e.g. 分值 10
     default: object = None  # an editable input pre-filled in the template
+    # Hidden cells the formula reads, (name, formula) placed right of the form on the same row:
+    # the native reading of typed values (excel/native.py), never edited by hand.
+    helpers: tuple[tuple[str, str], ...] = ()
 
     @property
     def computed(self) -> bool:

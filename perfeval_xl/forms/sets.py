@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from perfeval_xl.forms.layout import F, Form, IndicatorRows, SumCheck, T, TemplateSet
 from perfeval_xl.engine.scheme import load as load_scheme
+from perfeval_xl.excel import native
 
 YEAR = 2023  # the 2023 set's report year; the previous year's 决算 is YEAR - 1
 
@@ -49,7 +50,7 @@ def attachment1_2023() -> Form:
         [T("财政供养人员情况(人)"), T("编制数", span=2), T(f"{YEAR}年实际在职人数", span=2), T("控制率", span=2)],
         [T(""), F("staff_quota", "编制数", "int", required=True, span=2),
          F("staff_actual", "实际在职人数", "int", required=True, span=2),
-         F("staff_rate", "控制率", "percent", formula="=PE_RATE(staff_actual,staff_quota)", span=2)],
+         F("staff_rate", "控制率", "percent", formula=native.rate("staff_actual", "staff_quota"), span=2)],
         [T("经费控制情况(万元)")] + [T(label, span=2) for _, label in _BASE_COLS],
     ]
     for name, label in _BASE_ROWS:
@@ -60,9 +61,9 @@ def attachment1_2023() -> Form:
         [T("楼堂馆所控制情况\n(上年完工项目)"), T("批复规模\n(m²)"), T("实际规模(m²)"), T("规模控制率"),
          T("预算投资\n(万元)"), T("实际投资\n(万元)"), T("投资概算控制率")],
         [T(""), F("bld_area_approved", "批复规模"), F("bld_area_actual", "实际规模"),
-         F("bld_area_rate", "规模控制率", "percent", formula='=IF(N(bld_area_approved)=0,"",PE_RATE(bld_area_actual,bld_area_approved))'),
+         F("bld_area_rate", "规模控制率", "percent", formula=native.optional_rate("bld_area_actual", "bld_area_approved")),
          _money("bld_inv_budget", "预算投资"), _money("bld_inv_actual", "实际投资"),
-         F("bld_inv_rate", "投资概算控制率", "percent", formula='=IF(N(bld_inv_budget)=0,"",PE_RATE(bld_inv_actual,bld_inv_budget))')],
+         F("bld_inv_rate", "投资概算控制率", "percent", formula=native.optional_rate("bld_inv_actual", "bld_inv_budget"))],
         [T("厉行节约保障措施"), F("saving_measures", "厉行节约保障措施", "text", span=6)],
         [T("说明：“项目支出”需要填报基本支出以外的所有项目支出情况，“公用经费”填报基本支出中的一般商品和服务支出。",
            span=7, style="note")],
@@ -113,8 +114,7 @@ def _indicator_block(scheme_id: str, prefix: str, score_head: str,
               default="反向" if l2 == "成本指标" else None),
             F(p + "level", "完成等级", "choice", choices=LEVELS, helper=True),
             F(p + "ratio", "得分比例", "percent", helper=True),
-            F(p + "computed", "计算得分", "score", helper=True,
-              formula=f'=IF({p}name="","",PE_ROW_SCORE({p}weight,{p}target,{p}actual,{p}direction,{p}level,{p}ratio))'),
+            F(p + "computed", "计算得分", "score", helper=True, **native.row_score(p, scheme.row_rules).kw()),
             F(p + "adjusted", "调整后得分", "score", helper=True),
         ]
         rows.append(row)
@@ -126,8 +126,9 @@ def _total_rows(prefix: str, n: int, weight0: str, score0: str, span: int) -> li
     scores = ",".join(f"{prefix}{i}_score" for i in range(1, n + 1))
     return [
         [T("总分", span=span), F("weight_total", "分值合计", "score", formula=f"={weight0}+SUM({weights})"),
-         F("score_total", "总分", "score", formula=f"={score0}+SUM({scores})"), T("")],
-        [T("评价等次", span=span), F("grade", "评价等次", "choice", choices=GRADES, formula="=PE_GRADE(score_total)", span=2), T("")],
+         F("score_total", "总分", "score", formula=native.total([score0, *scores.split(",")])), T("")],
+        [T("评价等次", span=span), F("grade", "评价等次", "choice", choices=GRADES, formula=native.grade("score_total"),
+                                   span=2), T("")],
     ]
 
 
@@ -151,8 +152,8 @@ def attachment2_2023() -> Form:
         [T("年度资金总额", span=2), _money("budget_initial", "年初预算数", required=True),
          _money("budget_full", "全年预算数", required=True), _money("budget_spent", "全年执行数", required=True),
          F("exec_weight", "分值", "score", value=10),
-         F("exec_rate", "执行率", "percent", formula="=PE_RATE(budget_spent,budget_full)"),
-         F("exec_score", "得分", "score", formula="=PE_EXEC_SCORE(budget_full,budget_spent,exec_weight)"),
+         F("exec_rate", "执行率", "percent", formula=native.rate("budget_spent", "budget_full")),
+         F("exec_score", "得分", "score", **native.exec_score("budget_full", "budget_spent", "exec_weight").kw()),
          F("exec_reason", "执行率偏差原因", "text", helper=True)],
         [T("按收入性质分：", span=4), T("按支出性质分：", span=4)],
         [T("其中：一般公共预算", span=2), _money("income_general", "一般公共预算", span=2),
@@ -196,9 +197,9 @@ def attachment3_2023(sheet: str = "附件3_1") -> Form:
                  _money(f"fund_{key}_spent", f"{label}（全年执行数）")]
         if key == "total":
             cells += [F("exec_weight", "分值", "score", value=10),
-                      F("exec_rate", "执行率", "percent", formula="=PE_RATE(fund_total_spent,fund_total_full)"),
+                      F("exec_rate", "执行率", "percent", formula=native.rate("fund_total_spent", "fund_total_full")),
                       F("exec_score", "自评得分", "score",
-                        formula="=PE_EXEC_SCORE(fund_total_full,fund_total_spent,exec_weight)"),
+                        **native.exec_score("fund_total_full", "fund_total_spent", "exec_weight").kw()),
                       F("exec_reason", "执行率偏差原因", "text", helper=True)]
         else:
             cells += [T(""), T(""), T("")]
@@ -270,8 +271,7 @@ def score_sheet(sheet: str, scheme_id: str, title: str) -> Form:
             F(p + "score", "自评得分", "score", formula=f'=IF({p}adjusted<>"",{p}adjusted,{p}computed)'),
             F(p + "reason", "扣分原因和其他说明", "text"),
             F(p + "computed", "计算得分", "score", helper=True,
-              formula=f'=PE_INDICATOR_SCORE("{ind.id}",{p}value,"{scheme_id}")' if blank_ok else
-              f'=IF({p}value="","",PE_INDICATOR_SCORE("{ind.id}",{p}value,"{scheme_id}"))'),
+              **native.indicator_score(ind, p + "value", scheme_id, p).kw()),
             F(p + "adjusted", "调整后得分", "score", helper=True),
         ]
         rows.append(row)
@@ -280,8 +280,9 @@ def score_sheet(sheet: str, scheme_id: str, title: str) -> Form:
     scores = ",".join(f"sc{i}_score" for i in range(1, n + 1))
     rows += [
         [T("总分", span=4), F("weight_total", "分值合计", "score", formula=f"=SUM({weights})"), T(""),
-         F("score_total", "总分", "score", formula=f"=SUM({scores})"), T("")],
-        [T("评价等次", span=4), F("grade", "评价等次", "choice", choices=GRADES, formula="=PE_GRADE(score_total)", span=2),
+         F("score_total", "总分", "score", formula=native.total(scores.split(","))), T("")],
+        [T("评价等次", span=4), F("grade", "评价等次", "choice", choices=GRADES, formula=native.grade("score_total", scheme.grades),
+                                span=2),
          T("", span=2)],
         [T("备注：部门（单位）可根据本部门实际情况，对评价指标体系进一步完善、量化、细化个性指标，形成本部门的指标体系。",
            span=8, style="note")],
@@ -369,7 +370,7 @@ def attachment2_1_2020() -> Form:
     rows += [
         [T("绩效自评综合得分", span=4), F("score_total", "绩效自评综合得分", "score",
                                         formula="={附件3-1!score_total}", span=4)],
-        [T("评价等次", span=4), F("grade", "评价等次", "choice", choices=GRADES, formula="=PE_GRADE(score_total)", span=4)],
+        [T("评价等次", span=4), F("grade", "评价等次", "choice", choices=GRADES, formula=native.grade("score_total"), span=4)],
         *_reviewers(),
         [T("填报人（签名）：", span=2), F("filler", "填报人", "text", span=2), T("联系电话：", span=2),
          F("filler_phone", "填报人联系电话", "text", span=2)],
@@ -435,7 +436,7 @@ def attachment2_2_2020() -> Form:
     rows += [
         [T("绩效自评综合得分", span=4), F("score_total", "绩效自评综合得分", "score",
                                         formula="={附件3-2!score_total}", span=4)],
-        [T("评价等次", span=4), F("grade", "评价等次", "choice", choices=GRADES, formula="=PE_GRADE(score_total)", span=4)],
+        [T("评价等次", span=4), F("grade", "评价等次", "choice", choices=GRADES, formula=native.grade("score_total"), span=4)],
         *_reviewers(3),
         [T("五、评价报告综述（文字部分）", span=W, style="head")],
         [F("summary", "评价报告综述", "text", span=W)],

@@ -116,6 +116,38 @@ def _row_height(form: Form, cells: list) -> float | None:
     return height
 
 
+def helper_columns(form: Form) -> dict[str, str]:
+    """Helper name → absolute address: each field's hidden helpers to the right of the form's
+    columns, on the field's row (one column gap, then one column per helper)."""
+    first = len(form.widths) + 2
+    out = {}
+    for cells in place(form).values():
+        col = first
+        for _, r, item in cells:
+            for name, _ in getattr(item, "helpers", ()):
+                out[name] = f"${get_column_letter(col)}${r}"
+                col += 1
+    return out
+
+
+def write_helpers(ws, form: Form) -> None:
+    """The hidden helper cells (native reading of typed values, excel/native.py), named, grey, and
+    in hidden columns outside the print area; hidden, not protected, so that a curious
+    accountant can unhide them and see how a value was read."""
+    where = helper_columns(form)
+    if not where:
+        return
+    formulas = {name: formula for f in form.fields() for name, formula in f.helpers}
+    for name, address in where.items():
+        ws.defined_names[name] = DefinedName(name, attr_text=f"{quote_sheetname(form.sheet)}!{address}")
+        cell = ws[address.replace("$", "")]
+        cell.value = "=" + formulas[name]
+        cell.fill = COMPUTED_FILL
+    first = len(form.widths) + 2
+    last = max(ws[a.replace("$", "")].column for a in where.values())
+    ws.column_dimensions.group(get_column_letter(first), get_column_letter(last), hidden=True)
+
+
 def write_form(wb: Workbook, form: Form, book_addresses: dict[str, dict[str, str]]) -> None:
     ws = wb.create_sheet(form.sheet)
     for i, w in enumerate(form.widths, start=1):
@@ -151,6 +183,7 @@ def write_form(wb: Workbook, form: Form, book_addresses: dict[str, dict[str, str
         if (h := _row_height(form, cells)) is not None:
             ws.row_dimensions[r].height = h
     ws.row_dimensions[2].height = 30
+    write_helpers(ws, form)
     last_row = max(placed)
     ws.print_area = f"A1:{get_column_letter(print_cols)}{last_row}"
     if form.repeat_rows:
