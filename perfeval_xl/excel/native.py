@@ -93,6 +93,11 @@ def blank(x: str) -> str:
     return f'TRIM({x})=""'
 
 
+def is_helper(name: str) -> bool:
+    """Helper cells' names all contain "__" (ind1_target__num, ind1__raw); fields' names never do."""
+    return "__" in name
+
+
 def with_udf(udf_call: str, native: str) -> str:
     """The add-in's answer where it is loaded, the native one everywhere else."""
     return f"IFERROR({udf_call},{native})"
@@ -270,7 +275,7 @@ def _score_cell(raw: str, weight: str, blank_when: str) -> str:
 
 def indicator_score(ind, value: str, scheme_id: str, prefix: str) -> Computed:
     """The 计算得分 cell of a 评分表 row: PE_INDICATOR_SCORE where loaded, native elsewhere."""
-    raw = f"{prefix}raw"
+    raw = f"{prefix}_raw"
     x = number_of(value)
     points = rule_points(ind.rule, ind.weight, f"{value}__x", value)
     udf = f'PE_INDICATOR_SCORE("{ind.id}",{value},"{scheme_id}")'
