@@ -236,13 +236,13 @@ def _fill_score_sheets(book, tset, data, tally_rows):
 
 
 def _check_totals(tid, rows, got, totals: dict, tally: Tally) -> None:
-    """总分 and 等次 of each sheet: the sum of the rows when every row shows a number (or is blank),
-    the edition's grade for it; NOT_COMPUTED when some row shows a message."""
+    """总分 and 等次 of each sheet: the sum of the rows that show a number (as the engine sums),
+    the edition's grade for it; NOT_COMPUTED when some row waits for the add-in."""
     for sheet, (total, grade) in totals.items():
         shown = [v for (s, *_), v in zip(rows, got) if s == sheet]
         scheme = load("selfeval-2023" if tid == "2023" else next(
             f.indicators.scheme for f in template_sets()[tid].forms if f.sheet == sheet))
-        if any(isinstance(v, str) and v for v in shown):
+        if native.NEEDS_ADDIN in shown:
             expected_total, expected_grade = native.NOT_COMPUTED, ""
         else:
             expected_total = sum((Decimal(str(v)) for v in shown if _is_number(v)), Decimal(0))

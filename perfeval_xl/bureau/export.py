@@ -21,7 +21,8 @@ from pydantic import BaseModel
 
 from perfeval_xl import __version__
 from perfeval_xl.checks.assess import Assessment, assess
-from perfeval_xl.book import BookError, OpenpyxlBook
+from perfeval_xl.book import BookError, OpenpyxlBook, split_ref
+from perfeval_xl.excel import native
 from perfeval_xl.files import atomic_save
 from perfeval_xl.checks.findings import write_result_sheet
 
@@ -88,8 +89,13 @@ def default_name(a: Assessment) -> str:
 
 
 def _freeze_values(book: OpenpyxlBook, wb) -> None:
-    """Replace every formula by the value it computes (UDF-free for any spreadsheet program)."""
+    """Replace every formula by the value it computes (UDF-free for any spreadsheet program).
+    The hidden helper cells of the native formulas (excel/native.py) are emptied: a frozen score
+    needs no reading of its inputs."""
     for ws in wb.worksheets:
+        for name, dn in list(ws.defined_names.items()):
+            if native.is_helper(name):
+                ws[split_ref(dn.attr_text)[1]].value = None
         for row in ws.iter_rows():
             for cell in row:
                 if cell.data_type == "f" and isinstance(cell.value, str):

@@ -374,6 +374,7 @@ def grade(total: str, grades: list[rules.Grade] = rules.DEFAULT_GRADES) -> str:
 
 
 def total(parts: list[str]) -> str:
-    """Σ scores, or NOT_COMPUTED when a part shows text (a message) instead of a number."""
-    texts = "+".join(f'ISTEXT({x})*({x}<>"")' for x in parts)
-    return f"=IF({texts}>0,{q(NOT_COMPUTED)},SUM({','.join(parts)}))"
+    """Σ scores as the engine sums them (a row the engine refuses counts nothing and is reported
+    on its own row), or NOT_COMPUTED when a row waits for the add-in: its points are unknown here."""
+    waiting = "+".join(f"({x}={q(NEEDS_ADDIN)})" for x in parts)
+    return f"=IF({waiting}>0,{q(NOT_COMPUTED)},SUM({','.join(parts)}))"
