@@ -20,9 +20,6 @@ import time
 
 import uno
 from com.sun.star.beans import PropertyValue
-from com.sun.star.table.CellContentType import FORMULA
-
-FORMULA_TYPE = FORMULA
 
 
 def prop(name, value):

@@ -144,7 +144,7 @@ def value_helpers(v: str) -> list[tuple[str, str]]:
     ``v__num`` the number (percent as a fraction, a date as day of the year) or "?";
     ``v__cmp`` the comparator written (">=", "<=", …) or ""; ``v__wan`` a money value in 万元.
     """
-    n = lambda s: f"{v}__{s}"  # noqa: E731
+    n = lambda s: f"{v}__{s}"
     verbs = [(f"LEFT({n('r1')},{len(w)})={q(w)}", q(w)) for w in parse._VERBS]
     body, core, u = n("b"), n("core"), n("u")
     dot = f'IFERROR(FIND(".",{core}),0)'
@@ -293,7 +293,7 @@ def _quant_points(p: str, rule: rules.Quantitative, w: str) -> list[tuple[str, s
     (指标方向 chosen, else as the target is written) and the raw points (rules.Quantitative)."""
     t, a = f"{p}target", f"{p}actual"
     tu, au = f"{t}__unit", f"{a}__unit"
-    money = lambda u: any_of(u, MONEY_EXP)  # noqa: E731
+    money = lambda u: any_of(u, MONEY_EXP)
 
     def comparable(x: str) -> str:
         return (f'IF(OR(NOT(ISNUMBER({t}__num)),NOT(ISNUMBER({a}__num))),"?",'
