@@ -101,7 +101,7 @@ def cmd_templates(args) -> int:
 
 
 def cmd_new_project(args) -> int:
-    from perfeval_xl.book import OpenpyxlBook
+    from perfeval_xl.book import BookError, OpenpyxlBook
     from perfeval_xl.files import atomic_save
     from perfeval_xl.scoring import add_project_sheet
 

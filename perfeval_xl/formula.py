@@ -1,14 +1,17 @@
 """A small evaluator for the formulas our templates contain, with the PE_* UDFs bound to Python.
 
-It lets a workbook be recalculated headless exactly as Excel would with the add-in loaded:
+It lets a workbook be recalculated headless exactly as Excel does with the add-in loaded:
 numbers, strings, names, A1 references (also 'Sheet'!$A$1), ranges inside functions, the
-operators + - * / & = <> < > <= >=, and the functions IF, SUM, N, ROUND, AND, OR and PE_*.
+operators + - * / & = <> < > <= >=, the functions IF, IFERROR, SUM, N, ROUND, MIN, MAX, AND, OR,
+TRIM, ISNUMBER, ISTEXT and PE_*. IF and IFERROR are lazy: the branch not taken is parsed, not
+evaluated, so the native fallback of ``IFERROR(PE_…(…), <native>)`` (excel/native.py, proven
+in LibreOffice by tests/test_native.py) is never needed here while the UDFs answer.
 Anything else is reported as an unsupported formula rather than guessed at.
 """
 from __future__ import annotations
 
 import re
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import InvalidOperation, ROUND_HALF_UP, Decimal
 from typing import Callable
 
 from perfeval_xl.excel import udfs
@@ -55,7 +58,10 @@ def _num(v):
 
 
 def _round(x, digits=0):
-    return float(Decimal(str(_num(x))).quantize(Decimal(1).scaleb(-int(_num(digits))), ROUND_HALF_UP))
+    try:
+        return float(Decimal(str(_num(x))).quantize(Decimal(1).scaleb(-int(_num(digits))), ROUND_HALF_UP))
+    except InvalidOperation:  # beyond Decimal's precision (1e308): no digits left to round
+        return _num(x)
 
 
 def _flatten(args):
@@ -72,6 +78,12 @@ FUNCTIONS: dict[str, Callable] = {
     "ROUND": _round,
     "AND": lambda *a: all(bool(x) for x in _flatten(a)),
     "OR": lambda *a: any(bool(x) for x in _flatten(a)),
+    "NOT": lambda x: not bool(x),
+    "MIN": lambda *a: min(_num(x) for x in _flatten(a)),
+    "MAX": lambda *a: max(_num(x) for x in _flatten(a)),
+    "TRIM": lambda x: " ".join(t for t in _text(x).split(" ") if t),
+    "ISNUMBER": lambda x: isinstance(x, (int, float, Decimal)) and not isinstance(x, bool),
+    "ISTEXT": lambda x: isinstance(x, str),
 }
 FUNCTIONS.update({f.__name__: f for f in udfs.UDFS})
 
@@ -82,6 +94,7 @@ class Evaluator:
 
     def __init__(self, resolve: Callable[[str, str], object]):
         self.resolve = resolve
+        self.skip = 0  # > 0 while parsing a branch that is not taken
 
     def evaluate(self, formula: str):
         self.tokens = tokenize(formula.lstrip("="))
@@ -106,7 +119,7 @@ class Evaluator:
         while self._peek()[1] in ("=", "<>", "<", ">", "<=", ">="):
             op = self._take()[1]
             right = self._concat()
-            left = _compare(op, left, right)
+            left = None if self.skip else _compare(op, left, right)
         return left
 
     def _concat(self):
@@ -114,7 +127,7 @@ class Evaluator:
         while self._peek()[1] == "&":
             self._take()
             right = self._additive()
-            left = f"{_text(left)}{_text(right)}"
+            left = None if self.skip else f"{_text(left)}{_text(right)}"
         return left
 
     def _additive(self):
@@ -122,7 +135,8 @@ class Evaluator:
         while self._peek()[1] in ("+", "-"):
             op = self._take()[1]
             right = self._term()
-            left = _num(left) + _num(right) if op == "+" else _num(left) - _num(right)
+            if not self.skip:
+                left = _num(left) + _num(right) if op == "+" else _num(left) - _num(right)
         return left
 
     def _term(self):
@@ -130,6 +144,8 @@ class Evaluator:
         while self._peek()[1] in ("*", "/"):
             op = self._take()[1]
             right = self._unary()
+            if self.skip:
+                continue
             if op == "/" and _num(right) == 0:
                 raise FormulaError("#DIV/0!")
             left = _num(left) * _num(right) if op == "*" else _num(left) / _num(right)
@@ -138,7 +154,8 @@ class Evaluator:
     def _unary(self):
         if self._peek()[1] == "-":
             self._take()
-            return -_num(self._unary())
+            value = self._unary()
+            return None if self.skip else -_num(value)
         if self._peek()[1] == "+":
             self._take()
         return self._primary()
@@ -158,22 +175,64 @@ class Evaluator:
         if kind == "name" and text.upper() in ("TRUE", "FALSE"):
             return text.upper() == "TRUE"
         if kind in ("name", "ref"):
-            return self.resolve(kind, text)
+            return None if self.skip else self.resolve(kind, text)
         raise FormulaError(f"公式中意外的“{text}”")
 
     def _call(self, fname: str):
         self._take("(")
-        if fname == "IF":  # lazy: only the branch taken is evaluated, as in Excel
-            args = self._args()
-            cond = args[0]
-            chosen = args[1] if _truthy(cond) else (args[2] if len(args) > 2 else False)
-            return chosen
+        if fname == "IF":
+            return self._if()
+        if fname == "IFERROR":
+            return self._iferror()
         args = self._args()
+        if self.skip:
+            return None
         if fname not in FUNCTIONS:
             raise FormulaError(f"不支持的函数：{fname}")
         # UDFs receive blanks as None, like xlwings passes empty cells
         args = [None if a == "" and fname.startswith("PE_") else a for a in args]
         return FUNCTIONS[fname](*args)
+
+    def _branch(self, taken: bool):
+        """One argument of IF/IFERROR: evaluated when taken, else only parsed."""
+        if taken:
+            return self._compare()
+        self.skip += 1
+        try:
+            self._compare()
+        finally:
+            self.skip -= 1
+        return None
+
+    def _if(self):
+        cond = self._compare()
+        yes = not self.skip and _truthy(cond)
+        self._take(",")
+        value = self._branch(yes)
+        if self._peek()[1] == ",":
+            self._take()
+            other = self._branch(not self.skip and not yes)
+            value = value if yes else other
+        elif not yes:
+            value = False
+        self._take(")")
+        return None if self.skip else value
+
+    def _iferror(self):
+        start = self.i
+        try:
+            value = self._compare()
+            failed = isinstance(value, str) and value.startswith("#")
+        except (FormulaError, ArithmeticError, TypeError, ValueError):
+            if self.skip:
+                raise
+            self.i = start  # parse the failed argument again, without evaluating
+            self._branch(False)
+            failed = True
+        self._take(",")
+        fallback = self._branch(failed and not self.skip)
+        self._take(")")
+        return None if self.skip else (fallback if failed else value)
 
     def _args(self) -> list:
         args = []

@@ -3,26 +3,14 @@ list the Basic modules its VBA importer found (with their source), and optionall
 function of the document. Prints JSON. Used by tests/test_addin.py."""
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 
 import uno
-from com.sun.star.beans import PropertyValue
 
-
-def prop(name, value):
-    p = PropertyValue()
-    p.Name, p.Value = name, value
-    return p
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from lo_server import free_port, prop  # the script's folder is on sys.path
 
 
 def main():

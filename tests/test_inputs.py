@@ -195,8 +195,12 @@ def test_seed_004_fill_is_complete_for_the_2020_layout():
     tset = template_sets()["2020"]
     for form in tset.forms:
         inputs = {f.name for f in form.fields() if not f.computed and f.value is None}
-        # 评分表 reasons and adjusted scores are ours (helper columns); every other input is filled
-        inputs = {n for n in inputs if not n.endswith(("_reason", "_adjusted"))}
+        # 评分表 reasons and adjusted scores are ours (helper columns), and so are the adaptations the
+        # 参考样表 allows (分值 pre-filled, 不适用, rows the unit adds): the seed adapts nothing
+        inputs = {n for n in inputs if not n.endswith(("_reason", "_adjusted", "_weight", "_na"))
+                  and not n.startswith("add")}
+        # a judged row's score is typed into 自评得分: the fill gives it as the row's value
+        inputs = {n for n in inputs if not (n.endswith("_score") and n.replace("_score", "_value") in data[form.sheet])}
         # unused unit rows (4, 5) of 附件2-1 stay blank: the seed has three rows
         inputs = {n for n in inputs if not re.search(r"_[34]$", n)}
         missing = inputs - set(data[form.sheet])

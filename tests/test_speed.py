@@ -46,7 +46,7 @@ def test_workbook_commands_load_neither_xlwings_nor_pandas_nor_numpy(command):
 
 
 def test_indicator_loads_no_spreadsheet_library():
-    loaded = modules_after(["indicator", "在职人员控制率", "1.087", "--scheme", "hunan-dept-2020"])
+    loaded = modules_after(["indicator", "在职人员控制率", "108.7%", "--scheme", "hunan-dept-2020"])
     assert loaded.isdisjoint({*HEAVY, "openpyxl"}), loaded
 
 

@@ -21,10 +21,11 @@ from openpyxl.workbook.protection import WorkbookProtection
 from pydantic import BaseModel, ConfigDict
 
 from perfeval_xl import __version__
-from perfeval_xl.book import BookError, OpenpyxlBook
+from perfeval_xl.book import BookError, OpenpyxlBook, split_ref
 from perfeval_xl.bureau import stamp as st
 from perfeval_xl.bureau.stamp import HASH_PROP, KEY_ID_PROP, SIGNATURE_PROP, STAMP_PREFIX, Verification, verify
 from perfeval_xl.checks.assess import Assessment, assess
+from perfeval_xl.excel import native
 from perfeval_xl.checks.findings import write_result_sheet
 from perfeval_xl.files import atomic_write, rewrite_zip
 
@@ -59,12 +60,18 @@ def default_name(a: Assessment) -> str:
 
 def _freeze_values(book: OpenpyxlBook, wb) -> None:
     """Replace every formula by the value it computes (UDF-free for any spreadsheet program).
-    All values are computed first, so no formula ever sees a half-frozen workbook."""
+    All values are computed first, so no formula ever sees a half-frozen workbook. The hidden
+    helper cells of the native formulas (excel/native.py) are emptied: a frozen score needs no
+    reading of its inputs."""
     formulas = [(ws.title, cell) for ws in wb.worksheets for row in ws.iter_rows() for cell in row
                 if cell.data_type == "f" and isinstance(cell.value, str)]
     values = [book.cell_value(sheet, cell.coordinate) for sheet, cell in formulas]
     for (_, cell), value in zip(formulas, values):
         cell.value = value if value != "" else None
+    for ws in wb.worksheets:
+        for name, dn in list(ws.defined_names.items()):
+            if native.is_helper(name):
+                ws[split_ref(dn.attr_text)[1]].value = None
 
 
 def _only_data(wb) -> None:

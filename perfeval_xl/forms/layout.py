@@ -51,6 +51,9 @@ class F:
     value: object = None  # a fixed value printed in the official form, e.g. 分值 10
     default: object = None  # an editable input pre-filled in the template
     hint: str = ""  # the input message, when the kind alone does not say it (forms/guidance.py)
+    # Hidden cells the formula reads, (name, formula) placed right of the form on the same row:
+    # the native reading of typed values (excel/native.py), never edited by hand.
+    helpers: tuple[tuple[str, str], ...] = ()
 
     @property
     def computed(self) -> bool:

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import functools
 
+from perfeval_xl.excel import native
+
 from perfeval_xl.forms.guidance import ACTUAL_HINT, TARGET_HINT, ratio_hint, rule_hint, weight_hint
 
 from perfeval_xl.forms.layout import REPORT_YEAR, Derived, F, Form, IndicatorRows, SumCheck, T, TemplateSet
@@ -69,7 +71,7 @@ def attachment1_2023(year: int) -> Form:
         [T("财政供养人员情况(人)"), T("编制数", span=2), T("{year}年实际在职人数", span=2), T("控制率", span=2)],
         [T(""), F("staff_quota", "编制数", "int", required=True, span=2),
          F("staff_actual", "实际在职人数", "int", required=True, span=2),
-         F("staff_rate", "控制率", "percent", formula="=PE_RATE(staff_actual,staff_quota)", span=2)],
+         F("staff_rate", "控制率", "percent", formula=native.rate("staff_actual", "staff_quota"), span=2)],
         [T("经费控制情况(万元)")] + [T(head, span=2) for _, _, head in _BASE_COLS],
     ]
     items = []
@@ -86,9 +88,9 @@ def attachment1_2023(year: int) -> Form:
         [T("楼堂馆所控制情况({prev}年完工项目)"), T("批复规模\n(m²)"), T("实际规模(m²)"), T("规模控制率"),
          T("预算投资\n(万元)"), T("实际投资\n(万元)"), T("投资概算控制率")],
         [T(""), F("bld_area_approved", "批复规模"), F("bld_area_actual", "实际规模"),
-         F("bld_area_rate", "规模控制率", "percent", formula='=IF(N(bld_area_approved)=0,"",PE_RATE(bld_area_actual,bld_area_approved))'),
+         F("bld_area_rate", "规模控制率", "percent", formula=native.optional_rate("bld_area_actual", "bld_area_approved")),
          _money("bld_inv_budget", "预算投资"), _money("bld_inv_actual", "实际投资"),
-         F("bld_inv_rate", "投资概算控制率", "percent", formula='=IF(N(bld_inv_budget)=0,"",PE_RATE(bld_inv_actual,bld_inv_budget))')],
+         F("bld_inv_rate", "投资概算控制率", "percent", formula=native.optional_rate("bld_inv_actual", "bld_inv_budget"))],
         [T("厉行节约保障措施"), F("saving_measures", "厉行节约保障措施", "text", span=6)],
         [T("说明：“项目支出”需要填报基本支出以外的所有项目支出情况，“公用经费”填报基本支出中的一般商品和服务支出。",
            span=7, style="note")],
@@ -141,8 +143,7 @@ def _indicator_block(scheme_id: str, prefix: str, score_head: str,
               default="反向" if l2 == "成本指标" else None),
             F(p + "level", "完成等级", "choice", choices=LEVELS, helper=True),
             F(p + "ratio", "得分比例", "percent", helper=True, hint=ratio_hint()),
-            F(p + "computed", "计算得分", "score", helper=True,
-              formula=f'=IF({p}name="","",PE_ROW_SCORE({p}weight,{p}target,{p}actual,{p}direction,{p}level,{p}ratio))'),
+            F(p + "computed", "计算得分", "score", helper=True, **native.row_score(p, scheme.row_rules).kw()),
             F(p + "adjusted", "调整后得分", "score", helper=True),
         ]
         rows.append(row)
@@ -154,8 +155,9 @@ def _total_rows(prefix: str, n: int, weight0: str, score0: str, span: int) -> li
     scores = ",".join(f"{prefix}{i}_score" for i in range(1, n + 1))
     return [
         [T("总分", span=span), F("weight_total", "分值合计", "score", formula=f"={weight0}+SUM({weights})"),
-         F("score_total", "总分", "score", formula=f"={score0}+SUM({scores})"), T("")],
-        [T("评价等次", span=span), F("grade", "评价等次", "choice", choices=GRADES, formula="=PE_GRADE(score_total)", span=2), T("")],
+         F("score_total", "总分", "score", formula=native.total([score0, *scores.split(",")])), T("")],
+        [T("评价等次", span=span), F("grade", "评价等次", "choice", choices=GRADES, formula=native.grade("score_total"),
+                                   span=2), T("")],
     ]
 
 
@@ -179,8 +181,8 @@ def attachment2_2023() -> Form:
         [T("年度资金总额", span=2), _money("budget_initial", "年初预算数", required=True),
          _money("budget_full", "全年预算数", required=True), _money("budget_spent", "全年执行数", required=True),
          F("exec_weight", "分值", "score", value=10),
-         F("exec_rate", "执行率", "percent", formula="=PE_RATE(budget_spent,budget_full)"),
-         F("exec_score", "得分", "score", formula="=PE_EXEC_SCORE(budget_full,budget_spent,exec_weight)"),
+         F("exec_rate", "执行率", "percent", formula=native.rate("budget_spent", "budget_full")),
+         F("exec_score", "得分", "score", **native.exec_score("budget_full", "budget_spent", "exec_weight").kw()),
          F("exec_reason", "执行率偏差原因", "text", helper=True)],
         [T("按收入性质分：", span=4), T("按支出性质分：", span=4)],
         [T("其中：一般公共预算", span=2), _money("income_general", "一般公共预算", span=2),
@@ -226,9 +228,9 @@ def attachment3_2023(n: int = 1) -> Form:
                  _money(f"fund_{key}_spent", f"{label}（全年执行数）")]
         if key == "total":
             cells += [F("exec_weight", "分值", "score", value=10),
-                      F("exec_rate", "执行率", "percent", formula="=PE_RATE(fund_total_spent,fund_total_full)"),
+                      F("exec_rate", "执行率", "percent", formula=native.rate("fund_total_spent", "fund_total_full")),
                       F("exec_score", "自评得分", "score",
-                        formula="=PE_EXEC_SCORE(fund_total_full,fund_total_spent,exec_weight)"),
+                        **native.exec_score("fund_total_full", "fund_total_spent", "exec_weight").kw()),
                       F("exec_reason", "执行率偏差原因", "text", helper=True)]
         else:
             cells += [T(""), T(""), T("")]
@@ -336,28 +338,27 @@ def _score_cells(scheme_id: str, p: str, ind: Indicator, parts: list[str], defau
         return [F(p + "value", "评价情况", "text"),
                 F(p + "score", "自评得分", "score", note=ind.standard, hint=rule_hint(ind.rule, ind.weight)),
                 F(p + "reason", "扣分原因和其他说明", "text"), T(""), T(""), *applicability]
-    blank_ok = getattr(ind.rule, "blank_full", False)  # 没有楼堂馆所项目的部门按满分计算
     if k == 1:
         rate = ind.input_kind == "rate"
         # A number in a percent cell is a fraction: hand it to the UDF as the percentage it shows.
-        arg = f'IF(N({p}value)=0,{p}value,ROUND(N({p}value)*100,10)&"%")' if rate else f"{p}value"
-        value = F(p + "value", ind.input or "指标值", "percent" if rate else "text", required=not blank_ok,
-                  note=ind.standard, default=default, hint=rule_hint(ind.rule, ind.weight))
-        blank = f'{p}value=""'
+        arg = f'IF(N({p}value)=0,{p}value,ROUND(N({p}value)*100,10)&"%")' if rate else None
+        value = F(p + "value", ind.input or "指标值", "percent" if rate else "text",
+                  required=not getattr(ind.rule, "blank_full", False), note=ind.standard, default=default,
+                  hint=rule_hint(ind.rule, ind.weight))
+        computed = native.indicator_score(ind, p + "value", scheme_id, p, udf_value=arg, weight=p + "weight")
     else:  # 经济效益、社会效益: each part's score typed on its own row, the indicator scores the sum
         names = [f"{p}part{j}" for j in range(1, k + 1)]
-        arg = f"SUM({','.join(names)})"
         value = F(names[0], f"{parts[0]}自评得分", "score", required=True, note=ind.standard,
                   hint=rule_hint(ind.rule, ind.weight))
-        blank = "AND(" + ",".join(f'{n}=""' for n in names) + ")"
-    call = f'PE_INDICATOR_SCORE("{ind.id}",{arg},"{scheme_id}",{p}weight)'
+        part_sum = f"{p}_sum"
+        c = native.indicator_score(ind, part_sum, scheme_id, p, weight=p + "weight")
+        computed = native.Computed(c.formula, ((part_sum, native.sum_of(names)), *c.helpers))
     return [
         value,
         F(p + "score", "自评得分", "score", rows=k,
           formula=f'=IF({p}na="{NOT_APPLICABLE}","{NOT_APPLICABLE}",IF({p}adjusted<>"",{p}adjusted,{p}computed))'),
         F(p + "reason", "扣分原因和其他说明", "text", rows=k),
-        F(p + "computed", "计算得分", "score", helper=True, rows=k,
-          formula=f"={call}" if blank_ok else f'=IF({blank},"",{call})'),
+        F(p + "computed", "计算得分", "score", helper=True, rows=k, **computed.kw()),
         F(p + "adjusted", "调整后得分", "score", helper=True, rows=k), *applicability,
     ]
 
@@ -424,7 +425,7 @@ def score_sheet(sheet: str, scheme_id: str, title: str, texts=STANDARD, split: b
     def total(suffix: str) -> str:
         return "=SUM(" + ",".join(p + suffix for p in prefixes) + ")"
     weight_total = F("weight_total", "分值合计", "score", formula=total("weight"))
-    score_sum = F("score_sum", "得分合计", "score", formula=total("score"))
+    score_sum = F("score_sum", "得分合计", "score", formula=native.total([p + "score" for p in prefixes]))
     if split:  # 合计 | 100 | | 100 | | 100 | … | 99, as seed 004 附件3-2 prints its 总分 row
         sums = [T("合计"), T(f"{scheme.total:g}"), T(""), T(f"{scheme.total:g}"), T(""), weight_total,
                 *[T("") for _ in texts], T(""), score_sum, T("")]
@@ -435,8 +436,9 @@ def score_sheet(sheet: str, scheme_id: str, title: str, texts=STANDARD, split: b
         [T(f"总分（有不适用指标时按百分制折算：得分合计÷适用指标分值合计×{scheme.total:g}）", span=n_print - 4),
          F("weight_applicable", "适用指标分值合计", "score", formula=total("applied")), T("总分"),
          F("score_total", "总分", "score",
-           formula=f"=IF(N(weight_applicable)=0,0,ROUND(score_sum*{scheme.total:g}/weight_applicable,2))"), T("")],
-        [T("评价等次", span=n_print - 4), F("grade", "评价等次", "choice", choices=GRADES, formula="=PE_GRADE(score_total)", span=2),
+           formula=native.rescaled_total("score_sum", "weight_applicable", scheme.total)), T("")],
+        [T("评价等次", span=n_print - 4), F("grade", "评价等次", "choice", choices=GRADES,
+                                          formula=native.grade("score_total", scheme.grades), span=2),
          T("", span=2)],
         [T("备注：部门（单位）可根据本部门实际情况，对评价指标体系进一步完善、量化、细化个性指标，形成本部门的指标体系。",
            span=n_print, style="note")],
@@ -575,7 +577,7 @@ def attachment2_1_2020(year: int) -> Form:
             F(p + "indicator", f"{l2}指标", "text", span=3), F(p + "result", f"{l2}完成情况", "text", span=2)]),
         [T("绩效自评综合得分", span=4), F("score_total", "绩效自评综合得分", "score",
                                         formula="={附件3-1!score_total}", span=4)],
-        [T("评价等次", span=4), F("grade", "评价等次", "choice", choices=GRADES, formula="=PE_GRADE(score_total)", span=4)],
+        [T("评价等次", span=4), F("grade", "评价等次", "choice", choices=GRADES, formula=native.grade("score_total"), span=4)],
         *_reviewers(),
         *_opinions([_LEADER, ("dept", "部门（单位）意见", "部门（单位）负责人（签章）"), _FINANCE]),
         [T("填报人（签名）：", span=2), F("filler", "填报人", "text", span=2), T("联系电话：", span=2),
@@ -649,7 +651,7 @@ def attachment2_2_2020(n: int = 1) -> Form:
             F(p + "actual", f"{l2}实际完成值", "text", span=2)]),
         [T("绩效自评综合得分", span=4), F("score_total", "绩效自评综合得分", "score",
                                         formula=f"={{{score_sheet_name}!score_total}}", span=4)],
-        [T("评价等次", span=4), F("grade", "评价等次", "choice", choices=GRADES, formula="=PE_GRADE(score_total)", span=4)],
+        [T("评价等次", span=4), F("grade", "评价等次", "choice", choices=GRADES, formula=native.grade("score_total"), span=4)],
         *_reviewers(),
         *_opinions([_LEADER, ("unit", "项目单位意见", "项目单位负责人（签章）"),
                     ("dept", "主管部门意见", "主管部门负责人（签章）"), _FINANCE]),

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from openpyxl import Workbook
 from openpyxl.comments import Comment
+from openpyxl.formatting.rule import FormulaRule
 from openpyxl.packaging.custom import StringProperty
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 from openpyxl.utils import get_column_letter, quote_sheetname
@@ -163,6 +164,67 @@ def _input_messages(ws, form: Form, placed: dict[int, list]) -> None:
             validations[key].add(ws.cell(r, col).coordinate)
 
 
+def helper_columns(form: Form) -> dict[str, str]:
+    """Helper name → absolute address: each field's hidden helpers to the right of the form's
+    columns, on the field's row (one column gap, then one column per helper)."""
+    first = len(form.widths) + 2
+    out = {}
+    for cells in place(form).values():
+        col = first
+        for _, r, item in cells:
+            for name, _ in getattr(item, "helpers", ()):
+                out[name] = f"${get_column_letter(col)}${r}"
+                col += 1
+    return out
+
+
+def write_helpers(ws, form: Form) -> None:
+    """The hidden helper cells (native reading of typed values, excel/native.py), named, grey, and
+    in hidden columns outside the print area; hidden, not protected, so that a curious
+    accountant can unhide them and see how a value was read."""
+    where = helper_columns(form)
+    if not where:
+        return
+    formulas = {name: formula for f in form.fields() for name, formula in f.helpers}
+    for name, address in where.items():
+        ws.defined_names[name] = DefinedName(name, attr_text=f"{quote_sheetname(form.sheet)}!{address}")
+        cell = ws[address.replace("$", "")]
+        cell.value = "=" + formulas[name]
+        cell.fill = COMPUTED_FILL
+    first = len(form.widths) + 2
+    last = max(ws[a.replace("$", "")].column for a in where.values())
+    ws.column_dimensions.group(get_column_letter(first), get_column_letter(last), hidden=True)
+
+
+WARN_FILL = PatternFill("solid", fgColor="F8CBAD")  # orange: something to explain or fix
+
+
+def live_checks(form: Form) -> list[tuple[str, str]]:
+    """(field to colour, condition): the problems shown while the accountant types, in any
+    spreadsheet program (conditional formatting, no add-in): a lost point without 偏差原因,
+    执行率 under 90 % without a reason, an adjusted score outside [0, 分值]."""
+    names = {f.name for f in form.fields()}
+    out = []
+    if {"exec_rate", "exec_reason"} <= names:
+        out.append(("exec_reason", 'AND(ISNUMBER(exec_rate),exec_rate<0.9,TRIM(exec_reason)="")'))
+    if form.indicators:
+        for i in range(1, form.indicators.count + 1):
+            p = f"{form.indicators.prefix}{i}_"
+            out.append((p + "reason", f'AND(ISNUMBER({p}score),ISNUMBER({p}weight),{p}score<{p}weight,'
+                                      f'TRIM({p}reason)="")'))
+            out.append((p + "adjusted", f'AND(ISNUMBER({p}adjusted),OR({p}adjusted<0,'
+                                        f'AND(ISNUMBER({p}weight),{p}adjusted>{p}weight)))'))
+    return [(n, c) for n, c in out if n in names]
+
+
+def write_live_checks(ws, form: Form) -> None:
+    """Conditional formats from live_checks, with each name replaced by its cell address."""
+    where = addresses(form)
+    for name, condition in live_checks(form):
+        formula = re.sub(r"\b[a-z][a-z0-9_]*\b", lambda m: where.get(m.group(), m.group()), condition)
+        ws.conditional_formatting.add(where[name].replace("$", ""), FormulaRule(formula=[formula], fill=WARN_FILL))
+
+
 def write_form(wb: Workbook, form: Form, book_addresses: dict[str, dict[str, str]]) -> None:
     ws = wb.create_sheet(form.sheet)
     for i, w in enumerate(form.widths, start=1):
@@ -190,6 +252,8 @@ def write_form(wb: Workbook, form: Form, book_addresses: dict[str, dict[str, str
                 elif isinstance(item.default, str) and item.default.startswith("="):
                     c.value = _resolve(item.default, book_addresses)  # an input computed by default
     _input_messages(ws, form, placed)
+    write_helpers(ws, form)
+    write_live_checks(ws, form)
     last_row = max(placed)
     ws.print_area = f"A1:{get_column_letter(print_cols)}{last_row}"
     if form.repeat_rows:

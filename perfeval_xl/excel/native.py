@@ -1,0 +1,420 @@
+"""The rule data as native spreadsheet formulas: the second back end beside the Python engine.
+
+Every score cell is ``=IFERROR(PE_…(…), <native>)``: with the add-in loaded the UDF answers; in
+Excel without Python, WPS or LibreOffice the UDF name is unknown (#NAME?), IFERROR falls back to
+the native formula generated here from the same rule data (docs/formulas.md says why).
+
+Only functions of Excel 2010, WPS and LibreOffice are used (IF, AND, OR, NOT, MIN, MAX, INT, ABS,
+ROUND, LEFT, RIGHT, MID, LEN, FIND, SUBSTITUTE, TRIM, EXACT, VALUE, DATE, MONTH, DAY, ISNUMBER,
+ISTEXT, IFERROR). Typed values (≥90%, ≤68.4万元, 完成20个, 12月31日) are read in hidden helper
+cells on the indicator's row, one step per cell, mirroring engine/parse.py. What the native
+reading cannot be sure of shows NEEDS_ADDIN, never a guessed number.
+
+Numbers: a typed decimal is rebuilt as integer digits / 10^decimals, which is the correctly
+rounded double of the decimal, so comparisons agree with the engine's Decimal ones. Scores round
+as ROUND(x + 1E-11, 2): exact half-cents (0.645, which doubles hold as 0.64499…) round up as
+Decimal ROUND_HALF_UP does. Inputs with more than 6 decimals or 12 digits are left to the add-in,
+which keeps every double error far below that 1E-11.
+"""
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from perfeval_xl.engine import parse, rules
+
+NEEDS_ADDIN = "需加载项计算"
+NOT_COMPUTED = "有得分未算出"  # a total whose parts are not all numbers
+NO_RATE = "无法计算"
+EPS = "1E-11"
+MAX_DECIMALS = 6
+MAX_DIGITS = 12
+# Units the native reader accepts after a number. Anything else is left to the add-in (a unit
+# that NFKC would change, ㎡ → m2, reads differently in Python).
+UNITS = ("", "%", "％", "‰", "元", "万元", "亿元", "个", "人", "人次", "次", "户", "家", "项", "件", "台",
+         "套", "所", "座", "天", "日", "月", "年", "小时", "分钟", "米", "平方米", "公里", "千米", "亩", "公顷",
+         "吨", "万人", "万人次", "场", "期", "批", "份", "篇", "条", "本", "册", "处", "辆", "名", "位", "间",
+         "张", "块", "棵", "株", "头", "只", "段", "类", "所次", "万册", "万元/人")
+PERCENT_SHIFT = {"%": 2, "％": 2, "‰": 3}
+# 元 = 0.0001 万元: the decimal exponent of each money unit relative to 万元 (engine's MONEY_SCALE).
+MONEY_EXP = {unit: -scale.adjusted() for unit, scale in parse.MONEY_SCALE.items()}
+SEPARATORS = (",", "、", ";", ".", "，", "；", "．")  # between checklist items (，；． are NFKC of ,;.)
+
+
+def _stable(text: str) -> bool:
+    return unicodedata.normalize("NFKC", text) == text or text in ("％", "，", "；", "．", "　")
+
+
+for _w in [*UNITS, *(w for w, _ in parse._COMPARATOR_WORDS), *parse._VERBS]:
+    assert _stable(_w) and not any(c.isdigit() for c in _w), _w
+
+
+# --------------------------------------------------------------------------- formula text helpers
+def q(text: str) -> str:
+    """A string literal."""
+    return '"' + str(text).replace('"', '""') + '"'
+
+
+def num(d: Decimal | int | float) -> str:
+    """A number literal, exactly as the rule data writes it."""
+    text = format(Decimal(str(d)).normalize(), "f")
+    return text if not text.startswith("-") else f"({text})"
+
+
+def nested_if(cases: list[tuple[str, str]], default: str) -> str:
+    out = default
+    for cond, value in reversed(cases):
+        out = f"IF({cond},{value},{out})"
+    return out
+
+
+def any_of(x: str, texts) -> str:
+    texts = list(texts)
+    return "FALSE" if not texts else f"OR({','.join(f'{x}={q(t)}' for t in texts)})"
+
+
+def strip_digits(x: str) -> str:
+    for d in "0123456789":
+        x = f'SUBSTITUTE({x},"{d}","")'
+    return x
+
+
+def digits_only(x: str) -> str:
+    return f'AND(LEN({x})>0,{strip_digits(x)}="")'
+
+
+def finish(raw: str, weight: str) -> str:
+    """The engine's ``finish``: clamp to [0, 分值], round half-up at 0.01."""
+    return f"ROUND(MIN(MAX({raw},0),{weight})+{EPS},2)"
+
+
+def blank(x: str) -> str:
+    return f'TRIM({x})=""'
+
+
+def is_helper(name: str) -> bool:
+    """Helper cells' names all contain "__" (ind1_target__num, ind1__raw); fields' names never do."""
+    return "__" in name
+
+
+def with_udf(udf_call: str, native: str) -> str:
+    """The add-in's answer where it is loaded, the native one everywhere else."""
+    return f"IFERROR({udf_call},{native})"
+
+
+# --------------------------------------------------------------------------- helper cells
+@dataclass(frozen=True)
+class Computed:
+    """A computed cell: its formula, and the hidden helper cells (name, formula) it reads."""
+
+    formula: str
+    helpers: tuple[tuple[str, str], ...] = field(default=())
+
+    def kw(self) -> dict:
+        return {"formula": self.formula, "helpers": self.helpers}
+
+
+def _comparator_step(x: str) -> str:
+    """Which comparator word ``x`` starts with (or ends with, marked "~"), as parse._split_comparator."""
+    words = parse._COMPARATOR_WORDS
+    prefix = [(f"LEFT({x},{len(w)})={q(w)}", q(w)) for w, _ in words]
+    suffix = [(f"RIGHT({x},{len(w)})={q(w)}", q("~" + w)) for w, _ in words if w in ("以上", "以下", "以内")]
+    return nested_if(prefix + suffix, '""')
+
+
+def _after(x: str, word: str) -> str:
+    """``x`` without the comparator word found by _comparator_step."""
+    return f'IF(LEFT({word},1)="~",LEFT({x},LEN({x})-LEN({word})+1),MID({x},LEN({word})+1,999))'
+
+
+def _code(word: str) -> str:
+    """The comparator (">=", …) of a word found by _comparator_step."""
+    codes: dict[str, str] = {}
+    for w, c in parse._COMPARATOR_WORDS:
+        codes.setdefault(w, c)
+    table = ";".join(f"{q(w)},{q(c)}" for w, c in codes.items())
+    return f'IF({word}="","",VLOOKUP(SUBSTITUTE({word},"~",""),{{{table}}},2,0))'
+
+
+def value_helpers(v: str) -> list[tuple[str, str]]:
+    """Read cell ``v`` as parse.parse_value does, one step per helper cell.
+
+    ``v__unit`` is "" for a plain number, "%", "日期", a unit of UNITS, or "?" when unsure;
+    ``v__num`` the number (percent as a fraction, a date as day of the year) or "?";
+    ``v__cmp`` the comparator written (">=", "<=", …) or ""; ``v__wan`` a money value in 万元.
+    """
+    n = lambda s: f"{v}__{s}"
+    verbs = [(f"LEFT({n('r1')},{len(w)})={q(w)}", q(w)) for w in parse._VERBS]
+    body, core, u = n("b"), n("core"), n("u")
+    dot = f'IFERROR(FIND(".",{core}),0)'
+    decimals = f"IF({dot}>0,LEN({core})-{dot},0)"
+    digits = f'VALUE(SUBSTITUTE({core},".",""))'
+    sign = f'IF(LEFT({n("r2")},1)="-",-1,1)'
+    shift = nested_if([(f"{u}={q(k)}", str(s)) for k, s in PERCENT_SHIFT.items()], "0")
+    money_exp = nested_if([(f"{u}={q(k)}", str(e)) for k, e in MONEY_EXP.items()], "0")
+    date_body, month_at = n("d"), f'IFERROR(FIND("月",{n("d")}),0)'
+    day = f'SUBSTITUTE(MID({date_body},{month_at}+1,999)&"|","日|","|")'  # one trailing 日 dropped
+    day = f'SUBSTITUTE({day},"|","")'
+    month = f"LEFT({date_body},{month_at}-1)"
+    the_date = f"DATE(2001,VALUE({month}),VALUE({day}))"
+    date_ok = (f'AND(OR({month_at}=2,{month_at}=3),ISERROR(FIND("|",{date_body})),{digits_only(month)},'
+               f'LEN({day})>0,LEN({day})<=2,{digits_only(day)})')
+    year_ok = digits_only(f"LEFT({n('r2')},4)")
+    return [
+        (n("s"), f'IF(ISNUMBER({v}),"",SUBSTITUTE(SUBSTITUTE({v}," ",""),"　",""))'),
+        (n("c1"), _comparator_step(n("s"))),
+        (n("r1"), _after(n("s"), n("c1"))),
+        (n("v"), nested_if(verbs, '""')),
+        (n("w"), f"MID({n('r1')},LEN({n('v')})+1,999)"),
+        (n("c2"), f'IF({n("v")}="","",{_comparator_step(n("w"))})'),
+        (n("r2"), f'IF({n("v")}="",{n("r1")},{_after(n("w"), n("c2"))})'),
+        # a date: [YYYY年]M月D[日] → day of the year 2001, or "" when not one
+        (date_body, f'IF(AND(MID({n("r2")},5,1)="年",{year_ok}),MID({n("r2")},6,999),{n("r2")})'),
+        (n("date"), f'IFERROR(IF(AND({date_ok},MONTH({the_date})=VALUE({month}),DAY({the_date})=VALUE({day})),'
+                    f'{the_date}-DATE(2001,1,1)+1,""),"")'),
+        # a number: [+-]digits[.digits] then a unit without digits
+        (body, f'MID({n("r2")},IF(OR(LEFT({n("r2")},1)="+",LEFT({n("r2")},1)="-"),2,1),999)'),
+        (u, f'IF(LEFT({strip_digits(body)},1)=".",MID({strip_digits(body)},2,99),{strip_digits(body)})'),
+        (core, f"LEFT({body},LEN({body})-LEN({u}))"),
+        (n("unit"), f'IF(ISNUMBER({v}),"",IF({n("s")}="","",IF(ISNUMBER({n("date")}),"日期",'
+                    f'IF(AND(LEN({core})>0,LEN({core})<={MAX_DIGITS},LEFT({core},1)<>".",RIGHT({core},1)<>".",'
+                    f'OR({strip_digits(core)}="",{strip_digits(core)}="."),{decimals}<={MAX_DECIMALS},'
+                    f'OR({u}="",ISNUMBER(MATCH({u},{{{",".join(q(x) for x in UNITS if x)}}},0)))),'
+                    f'IF({shift}>0,"%",{u}),"?"))))'),
+        (n("num"), f'IF(ISNUMBER({v}),IF(AND(ROUND({v},{MAX_DECIMALS})={v},ABS({v})<1E{MAX_DIGITS}),{v},"?"),'
+                   f'IF({n("s")}="","",IF({n("unit")}="?","?",'
+                   f'IF({n("unit")}="日期",{n("date")},{sign}*{digits}/10^({decimals}+{shift})))))'),
+        (n("wan"), f'IF(AND(ISNUMBER({n("num")}),{any_of(u, MONEY_EXP)}),'
+                   f'IF({decimals}+{money_exp}>=0,{sign}*{digits}/10^({decimals}+{money_exp}),'
+                   f'{sign}*{digits}*10^(-{decimals}-{money_exp})),"")'),
+        (n("cmp"), _code(f'IF({n("c1")}<>"",{n("c1")},{n("c2")})')),
+    ]
+
+
+def number_of(v: str) -> str:
+    """parse.parse_number of cell ``v`` (read by value_helpers): a number, or "?"."""
+    return f'IF(AND(ISNUMBER({v}__num),{v}__unit<>"日期"),{v}__num,"?")'
+
+
+# --------------------------------------------------------------------------- rule kinds
+def _steps(over: str, r: rules.Threshold) -> str:
+    steps = f"({over})/{num(r.step)}"
+    if r.count == "full":
+        return f"INT({steps}+1E-9)"
+    if r.count == "started":
+        return f"(-INT(-({steps})+1E-9))"
+    return steps
+
+
+def rule_points(rule, weight: Decimal, x: str, v: str) -> str:
+    """Raw points (before clamping and rounding) of ``rule`` for the number ``x`` read from cell ``v``;
+    "?" where the engine would refuse the input or the native reading is unsure."""
+    full = num(rule.full_marks(weight))
+    w = num(weight)
+    if isinstance(rule, rules.Threshold):
+        over = {"lower": f"{x}-{num(rule.limit)}", "higher": f"{num(rule.limit)}-{x}",
+                "target": f"ABS({x}-{num(rule.limit)})"}[rule.better]
+        points = f'IF(NOT(ISNUMBER({x})),"?",IF({over}<=0,{full},{full}-{_steps(over, rule)}*{num(rule.per)}))'
+        if rule.blank_full:
+            return f'IF(OR({blank(v)},TRIM({v})="无",TRIM({v})="不适用"),{full},{points})'
+        return points
+    if isinstance(rule, rules.Bands):
+        cases = [(f"{x}>={num(b.min)}" if b.min is not None else f"{x}<={num(b.max)}", num(b.points))
+                 for b in rule.bands]
+        return f'IF(NOT(ISNUMBER({x})),"?",{nested_if(cases, num(rule.otherwise))})'
+    if isinstance(rule, rules.Ratio):
+        return f'IF(NOT(ISNUMBER({x})),"?",MIN(MAX({x},0)/{num(rule.full_at)},1)*{w})'
+    if isinstance(rule, rules.Failures):
+        return f'IF(NOT(ISNUMBER({x})),"?",IF(OR({x}<0,{x}<>INT({x})),"?",{full}-{x}*{num(rule.per)}))'
+    if isinstance(rule, rules.Judged):
+        return f'IF(NOT(ISNUMBER({x})),"?",IF(OR({x}<0,{x}>{w}),"?",{x}))'
+    if isinstance(rule, rules.Checklist):
+        return _checklist(rule, v)
+    if isinstance(rule, rules.Choice):
+        return _choice(rule, x, v)
+    raise TypeError(f"no native formula for rule kind {rule.kind}")
+
+
+def _checklist(rule: rules.Checklist, v: str) -> str:
+    """rules.item_numbers natively: circled numbers ①②④ (with separators), 全部, 无; "1,2,4" → add-in."""
+    s = f"{v}__s"
+    n = len(rule.items)
+    found = [f'ISNUMBER(FIND("{rules._CIRCLED[i]}",{s}))' for i in range(n)]
+    met = "+".join(f"{f}*{num(it.points)}" for f, it in zip(found, rule.items))
+    rest = s
+    for c in [*rules._CIRCLED[:n], *SEPARATORS]:
+        rest = f'SUBSTITUTE({rest},"{c}","")'
+    total = num(sum((i.points for i in rule.items), Decimal(0)))
+    return nested_if([
+        (f"ISNUMBER({v})", '"?"'),
+        (any_of(s, ("全部", "全部符合", "都符合", "是")), total),
+        (any_of(s, ("无", "均不符合", "否", "0")), "0"),
+        (f'AND({rest}="",OR({",".join(found)}))', met),
+    ], '"?"')
+
+
+def _choice(rule: rules.Choice, x: str, v: str) -> str:
+    s = f"{v}__s"
+    cases = []
+    for o in rule.options:
+        for label in [o.label, *o.aliases]:
+            key = parse.normalize(label)
+            assert _stable(key), key
+            cases.append((f'EXACT({s},{q(key)})', num(o.points)))
+    by_number = nested_if([(f"{x}={i}", num(o.points)) for i, o in enumerate(rule.options, start=1)], '"?"')
+    if any(o.max_ratio is not None for o in rule.options):  # 资金结余: the first option the ratio fits
+        by_number = nested_if([("TRUE" if o.max_ratio is None else f"{x}<={num(o.max_ratio)}", num(o.points))
+                               for o in rule.options], by_number)
+    return nested_if(cases, f'IF(ISNUMBER({x}),{by_number},"?")')
+
+
+def _score_cell(raw: str, weight: str, blank_when: str) -> str:
+    return f'IF({blank_when},"",IF(ISNUMBER({raw}),{finish(raw, weight)},{q(NEEDS_ADDIN)}))'
+
+
+def indicator_score(ind, value: str, scheme_id: str, prefix: str, udf_value: str | None = None,
+                    weight: str | None = None) -> Computed:
+    """The 计算得分 cell of a 评分表 row: PE_INDICATOR_SCORE where loaded, native elsewhere.
+
+    ``udf_value``: what the UDF is handed (a percent cell as the percentage it shows); ``weight``:
+    the row's 分值 cell when the unit may adapt it (the rule scaled as Indicator.points does)."""
+    raw = f"{prefix}_raw"
+    points = rule_points(ind.rule, ind.weight, f"{value}__x", value)
+    udf = f'PE_INDICATOR_SCORE("{ind.id}",{udf_value or value},"{scheme_id}"{"," + weight if weight else ""})'
+    blank_ok = getattr(ind.rule, "blank_full", False)
+    native = _score_cell(raw, num(ind.weight), "FALSE" if blank_ok else f'{value}=""')
+    if weight:
+        native = f"IF(N({weight})={num(ind.weight)},{native},{_rescaled(raw, ind, weight, blank_ok, value)})"
+    formula = with_udf(udf, native)
+    if not blank_ok:
+        formula = f'IF({value}="","",{formula})'
+    x = rate_of(value) if getattr(ind, "input_kind", "") == "rate" else number_of(value)
+    helpers = [*value_helpers(value), (f"{value}__x", x), (raw, f'IFERROR({points},"?")')]
+    return Computed("=" + formula, tuple(helpers))
+
+
+def _rescaled(raw: str, ind, weight: str, blank_ok: bool, value: str) -> str:
+    """Indicator.points at an adapted 分值: a judged score within [0, new]; any other rule's points
+    at the edition's 分值, clamped, times new / old, rounded once."""
+    old = num(ind.weight)
+    if isinstance(ind.rule, rules.Judged):
+        x = f"{value}__x"
+        scaled = f'IF(NOT(ISNUMBER({x})),"?",IF(OR({x}<0,{x}>N({weight})),"?",{x}))'
+    else:
+        scaled = f'IF(ISNUMBER({raw}),MIN(MAX({raw},0),{old})*N({weight})/{old},"?")'
+    blank_when = "FALSE" if blank_ok else f'{value}=""'
+    return (f'IF({blank_when},"",IF(OR(N({weight})<0,{old}=0),{q(NEEDS_ADDIN)},'
+            f'IF(ISNUMBER({scaled}),{finish(scaled, f"N({weight})")},{q(NEEDS_ADDIN)})))')
+
+
+def rate_of(v: str) -> str:
+    """parse.read_rate natively: a number in the (percent-formatted) cell is a fraction; typed text
+    with % is read as written; a bare number ≥ 2 is percentage points, ≤ 1 a fraction, between
+    the two the add-in asks for the % sign."""
+    bare = f'AND(NOT(ISNUMBER({v})),ISNUMBER({v}__num),{v}__unit="")'
+    return (f'IF({bare},IF(ABS({v}__num)>=2,{v}__num/100,IF(ABS({v}__num)<=1,{v}__num,"?")),'
+            f'{number_of(v)})')
+
+
+def sum_of(names: list[str]) -> str:
+    """Σ of typed part scores (经济效益、社会效益 rows), blank while every part is."""
+    return f'IF(AND({",".join(blank(n) for n in names)}),"",SUM({",".join(names)}))'
+
+
+def _quant_points(p: str, rule: rules.Quantitative, w: str) -> list[tuple[str, str]]:
+    """Helper cells of a 定量 row: target and actual in one unit (``_tq``/``_aq``), the comparator
+    (指标方向 chosen, else as the target is written) and the raw points (rules.Quantitative)."""
+    t, a = f"{p}target", f"{p}actual"
+    tu, au = f"{t}__unit", f"{a}__unit"
+    money = lambda u: any_of(u, MONEY_EXP)
+
+    def comparable(x: str) -> str:
+        return (f'IF(OR(NOT(ISNUMBER({t}__num)),NOT(ISNUMBER({a}__num))),"?",'
+                f'IF(AND({tu}="日期",{au}="日期"),{x}__num,IF(OR({tu}="日期",{au}="日期"),"?",'
+                f'IF(AND({money(tu)},{money(au)}),{x}__wan,'
+                f'IF(AND({tu}<>"",{au}<>"",NOT(EXACT({tu},{au})),{tu}<>"%",{au}<>"%"),"?",{x}__num)))))')
+
+    direction = f'SUBSTITUTE({p}direction," ","")'
+    cmp = nested_if([(f'{direction}=""', f'IF({t}__cmp="",">=",{t}__cmp)')] +
+                    [(f"{direction}={q(word)}", q(c)) for word, c in rules.DIRECTIONS.items()], '"?"')
+    tq, aq0, aq, c = f"{p}_tq", f"{p}_aq0", f"{p}_aq", f"{p}_cmp"
+    reverse = f"{tq}/{aq}*{w}" if rule.reverse == "A" else f"IF({tq}>0,(2-{aq}/{tq})*{w},0)"
+    points = nested_if([
+        (f"OR(NOT(ISNUMBER({tq})),NOT(ISNUMBER({aq})))", '"?"'),
+        (f'{tu}="日期"', f"IF({aq}<={tq},{w},0)"),
+        (f'{c}="?"', '"?"'),
+        (f'AND({c}="=",{tq}=0)', f"IF({aq}<=0,{w},0)"),
+        (f'OR({c}="<=",{c}="<")', f"IF({aq}<={tq},{w},{reverse})"),
+        (f"{tq}<=0", f"IF({aq}>={tq},{w},0)"),
+    ], f"MIN({aq}/{tq},1)*{w}")
+    return [(tq, comparable(t)), (aq0, comparable(a)), (aq, f'IF(ISNUMBER({aq0}),MAX({aq0},0),"?")'),
+            (c, cmp), (f"{p}_quant", points)]
+
+
+def _qual_points(p: str, rule: rules.Qualitative, w: str) -> str:
+    """rules.Qualitative: the level's label, and the ratio inside the level's band."""
+    level = f'SUBSTITUTE({p}level," ","")'
+    r = f"{p}_ratio"
+    cases = []
+    for lv in rule.levels:
+        top = f"{r}<={num(lv.high)}" if lv.high_inclusive else f"{r}<{num(lv.high)}"
+        inside = f'IF(AND({r}>={num(lv.low)},{top}),{r}*{w},"?")'
+        for label in [lv.label, *lv.aliases]:
+            cases.append((f"{level}={q(parse.normalize(label))}", inside))
+    return nested_if(cases, '"?"')
+
+
+def row_score(p: str, row_rules) -> Computed:
+    """The 计算得分 cell of an open 自评表 row (定量 by target and actual, 定性 by level and ratio)."""
+    args = ",".join(f"{p}{k}" for k in ("weight", "target", "actual", "direction", "level", "ratio"))
+    w, ratio, raw = f"{p}weight", f"{p}ratio", f"{p}_raw"
+    x = number_of(ratio)
+    helpers = [*value_helpers(f"{p}target"), *value_helpers(f"{p}actual"), *value_helpers(ratio),
+               (f"{p}_ratio", f'IF(ISNUMBER({x}),IF({x}>1,{x}/100,{x}),"?")'),
+               *_quant_points(p, row_rules.quantitative, w),
+               (raw, f'IFERROR(IF(NOT(ISNUMBER({w})),"?",IF({w}<0,"?",IF({blank(p + "level")},'
+                     f'{p}_quant,{_qual_points(p, row_rules.qualitative, w)}))),"?")')]
+    native = _score_cell(raw, w, f"AND({blank(w)},{blank(p + 'target')},{blank(p + 'actual')})")
+    return Computed(f'=IF({p}name="","",{with_udf(f"PE_ROW_SCORE({args})", native)})', tuple(helpers))
+
+
+def exec_score(budget: str, spent: str, weight: str) -> Computed:
+    """预算执行得分 = 执行率 × 分值, 执行率 capped at 100 % (rules.execution_score)."""
+    w = f'IF({blank(weight)},10,{weight})'
+    raw = (f'IF(AND(ISNUMBER({budget}),ISNUMBER({spent}),ISNUMBER({w})),'
+           f'IF(OR({budget}<=0,{spent}<0,{w}<0),"?",MIN(MAX({spent}/{budget},0),1)*{w}),"?")')
+    native = (f'IF(AND({blank(budget)},{blank(spent)}),"",IF(ISNUMBER({raw}),{finish(raw, w)},'
+              f'{q(NEEDS_ADDIN)}))')
+    return Computed("=" + with_udf(f"PE_EXEC_SCORE({budget},{spent},{weight})", native))
+
+
+def rate(numerator: str, denominator: str) -> str:
+    """分子 / 分母 (控制率, 执行率): native only, the UDF adds nothing to a division."""
+    return (f'=IF(AND({blank(numerator)},{blank(denominator)}),"",IF(AND(ISNUMBER({numerator}),'
+            f'ISNUMBER({denominator})),IF({denominator}=0,{q(NO_RATE)},{numerator}/{denominator}),{q(NO_RATE)}))')
+
+
+def optional_rate(numerator: str, denominator: str) -> str:
+    """A rate left blank when its denominator is (楼堂馆所: no building project, no rate)."""
+    return f'=IF(N({denominator})=0,"",{rate(numerator, denominator)[1:]})'
+
+
+def grade(total: str, grades: list[rules.Grade] = rules.DEFAULT_GRADES) -> str:
+    """评价等次 from 总分 by the edition's grade thresholds (inclusive: 90.00 is 优)."""
+    cases = [(f"ROUND({total},2)>={num(g.min)}", q(g.label)) for g in grades if g.min is not None]
+    last = next((g.label for g in grades if g.min is None), "")
+    return f'=IF(ISNUMBER({total}),{nested_if(cases, q(last))},"")'
+
+
+def rescaled_total(points: str, applicable: str, full: Decimal) -> str:
+    """总分 按百分制折算 (checks/assess.rescale): 得分合计 ÷ 适用指标分值合计 × 总分, half-up."""
+    return (f'=IF(NOT(ISNUMBER({points})),{points},IF(N({applicable})=0,0,'
+            f'IF(N({applicable})={num(full)},{points},ROUND({points}*{num(full)}/{applicable}+{EPS},2))))')
+
+
+def total(parts: list[str]) -> str:
+    """Σ scores as the engine sums them (a row the engine refuses counts nothing and is reported
+    on its own row), or NOT_COMPUTED when a row waits for the add-in: its points are unknown here."""
+    waiting = "+".join(f"({x}={q(NEEDS_ADDIN)})" for x in parts)
+    return f"=IF({waiting}>0,{q(NOT_COMPUTED)},SUM({','.join(parts)}))"

@@ -1,0 +1,146 @@
+"""Run with the system python3 (which has LibreOffice's uno): one headless soffice for a whole
+test session, driven over UNO. Reads one JSON request per line on stdin, answers one JSON line
+on stdout. Used by tests/lo_engine.py.
+
+Requests:
+  {"op": "recalc", "path": "/abs/book.xlsx", "cells": [["附件2", "J12"], ...]}
+      open the book, recalculate everything, return the listed cells' values
+  {"op": "scan", "path": "/abs/book.xlsx"}
+      open, recalculate, return every formula cell: [sheet, address, value]
+  {"op": "quit"}
+Values: numbers as floats, text as strings, an error cell as {"error": code}.
+"""
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+import uno
+from com.sun.star.beans import PropertyValue
+
+
+def prop(name, value):
+    p = PropertyValue()
+    p.Name, p.Value = name, value
+    return p
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def connect(port):
+    local = uno.getComponentContext()
+    resolver = local.ServiceManager.createInstanceWithContext("com.sun.star.bridge.UnoUrlResolver", local)
+    for _ in range(240):
+        try:
+            return resolver.resolve(f"uno:socket,host=127.0.0.1,port={port};urp;StarOffice.ComponentContext")
+        except Exception:
+            time.sleep(0.5)
+    raise SystemExit("LibreOffice did not start")
+
+
+def column_letters(n):
+    out = ""
+    n += 1
+    while n:
+        n, r = divmod(n - 1, 26)
+        out = chr(65 + r) + out
+    return out
+
+
+def value_of(cell):
+    if cell.getError():
+        return {"error": cell.getError()}
+    if cell.getType().value == "TEXT":
+        return cell.getString()
+    if cell.getType().value == "FORMULA":
+        # a formula's result is text when its string differs from the number's rendering
+        result = cell.FormulaResultType2
+        if result == 2:  # com.sun.star.sheet.FormulaResult.STRING
+            return cell.getString()
+        return cell.getValue()
+    if cell.getType().value == "EMPTY":
+        return None
+    return cell.getValue()
+
+
+def open_recalculated(desktop, path):
+    url = uno.systemPathToFileUrl(os.path.abspath(path))
+    doc = desktop.loadComponentFromURL(url, "_blank", 0, (prop("Hidden", True),))
+    doc.calculateAll()
+    return doc
+
+
+def recalc(desktop, path, cells):
+    doc = open_recalculated(desktop, path)
+    try:
+        sheets = doc.Sheets
+        return [value_of(sheets.getByName(s).getCellRangeByName(a)) for s, a in cells]
+    finally:
+        doc.close(True)
+
+
+def scan(desktop, path):
+    doc = open_recalculated(desktop, path)
+    out = []
+    try:
+        for sheet in doc.Sheets:
+            cursor = sheet.createCursor()
+            cursor.gotoEndOfUsedArea(False)
+            rows, cols = cursor.RangeAddress.EndRow + 1, cursor.RangeAddress.EndColumn + 1
+            data = sheet.getCellRangeByPosition(0, 0, cols - 1, rows - 1)
+            formulas = data.getFormulaArray()
+            for r in range(rows):
+                for c in range(cols):
+                    if str(formulas[r][c]).startswith("="):
+                        cell = sheet.getCellByPosition(c, r)
+                        out.append([sheet.Name, f"{column_letters(c)}{r + 1}", value_of(cell)])
+        return out
+    finally:
+        doc.close(True)
+
+
+def main():
+    profile = tempfile.mkdtemp(prefix="lo-uno-")
+    port = free_port()
+    proc = subprocess.Popen(["soffice", f"-env:UserInstallation=file://{profile}", "--headless", "--invisible",
+                             "--norestore", f"--accept=socket,host=127.0.0.1,port={port};urp;"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        ctx = connect(port)
+        desktop = ctx.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop", ctx)
+        print(json.dumps({"ready": True}), flush=True)
+        for line in sys.stdin:
+            req = json.loads(line)
+            try:
+                if req["op"] == "quit":
+                    break
+                if req["op"] == "recalc":
+                    answer = {"values": recalc(desktop, req["path"], req["cells"])}
+                elif req["op"] == "scan":
+                    answer = {"cells": scan(desktop, req["path"])}
+                else:
+                    answer = {"failure": f"unknown op {req['op']}"}
+            except Exception as exc:  # report, keep serving
+                answer = {"failure": f"{type(exc).__name__}: {exc}"}
+            print(json.dumps(answer, ensure_ascii=False), flush=True)
+        try:
+            desktop.terminate()
+        except Exception:
+            pass
+    finally:
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.terminate()
+            proc.wait(timeout=30)
+
+
+if __name__ == "__main__":
+    main()
