@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from perfeval_xl.book import OpenpyxlBook
+from perfeval_xl.engine.parse import as_typed_in_percent_cell
 from perfeval_xl.engine import parse, rules
 from perfeval_xl.engine.scheme import load
 from perfeval_xl.excel import native, udfs
@@ -96,7 +97,9 @@ def typed_number(draw, lo="-50", hi="2000", units=PLAIN_UNITS):
 def typed_date(draw):
     month, day = draw(st.integers(1, 12)), draw(st.integers(1, 31))  # 2月30日 is refused by both
     year = draw(st.sampled_from(["", "2023年"]))
-    return f"{year}{month}月{day}{draw(st.sampled_from(['日', '']))}", True
+    # a date with a year is left to the add-in: only the workbook's report year says what a
+    # year-less deadline means against it (engine/rules.py _dates)
+    return f"{year}{month}月{day}{draw(st.sampled_from(['日', '']))}", not year
 
 
 EXOTIC = st.sampled_from([
@@ -218,7 +221,8 @@ def _fill_2023(book, data, tally_rows):
             cells, plain = data.draw(open_row())
             for key, value in cells.items():
                 book.set(sheet, f"ind{i}_{key}", value)
-            expected = udfs.PE_ROW_SCORE(*(cells[k] for k in ("weight", "target", "actual", "direction", "level", "ratio")))
+            expected = udfs.PE_ROW_SCORE(*(cells[k] for k in ("weight", "target", "actual", "direction", "level")),
+                                         as_typed_in_percent_cell(cells["ratio"]))  # as the template hands it
             tally_rows.append((sheet, f"ind{i}_computed", expected, plain))
 
 
@@ -228,9 +232,21 @@ def _fill_score_sheets(book, tset, data, tally_rows):
             continue
         scheme = load(form.indicators.scheme)
         for i, ind in enumerate(scheme.indicators, start=1):
+            if isinstance(ind.rule, rules.Judged):  # the evaluator types a score within its 分值
+                value = float(data.draw(decimals("0", str(ind.weight), 2)))
+                if book.address(form.sheet, f"sc{i}_part1"):  # 经济效益、社会效益: scored on their sum
+                    book.set(form.sheet, f"sc{i}_part1", value)
+                    tally_rows.append((form.sheet, f"sc{i}_computed",
+                                       udfs.PE_INDICATOR_SCORE(ind.id, value, scheme.id), True))
+                else:  # typed into 自评得分 itself: the total adds it as typed
+                    book.set(form.sheet, f"sc{i}_score", value)
+                    tally_rows.append((form.sheet, f"sc{i}_score", value, True))
+                continue
             value, plain = data.draw(indicator_value(ind))
             book.set(form.sheet, f"sc{i}_value", value)
-            tally_rows.append((form.sheet, f"sc{i}_computed", udfs.PE_INDICATOR_SCORE(ind.id, value, scheme.id), plain))
+            # the template hands a percent cell's number to the UDF as the percentage it shows
+            typed = as_typed_in_percent_cell(value) if ind.input_kind == "rate" else value
+            tally_rows.append((form.sheet, f"sc{i}_computed", udfs.PE_INDICATOR_SCORE(ind.id, typed, scheme.id), plain))
 
 
 def _check_totals(tid, rows, got, totals: dict, tally: Tally) -> None:

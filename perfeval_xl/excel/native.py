@@ -308,13 +308,18 @@ def _rescaled(raw: str, ind, weight: str, blank_ok: bool, value: str) -> str:
             f'IF(ISNUMBER({scaled}),{finish(scaled, f"N({weight})")},{q(NEEDS_ADDIN)})))')
 
 
+def _bare_rate(n: str) -> str:
+    """parse.read_rate of a bare number: ≤ 1 a fraction, ≥ 2 percentage points, between: ask."""
+    return f'IF(ABS({n})<=1,{n},IF(ABS({n})<2,"?",{n}/100))'
+
+
 def rate_of(v: str) -> str:
     """parse.read_rate natively: a number in the (percent-formatted) cell is a fraction; typed text
     with % is read as written; a bare number ≥ 2 is percentage points, ≤ 1 a fraction, between
     the two the add-in asks for the % sign."""
     bare = f'AND(NOT(ISNUMBER({v})),ISNUMBER({v}__num),{v}__unit="")'
-    return (f'IF({bare},IF(ABS({v}__num)>=2,{v}__num/100,IF(ABS({v}__num)<=1,{v}__num,"?")),'
-            f'{number_of(v)})')
+    typed = f'IF(OR(ISNUMBER({v}),{v}__unit="%"),{number_of(v)},"?")'  # 12月, 5件: not a rate
+    return f"IF({bare},{_bare_rate(v + '__num')},{typed})"
 
 
 def sum_of(names: list[str]) -> str:
@@ -329,11 +334,15 @@ def _quant_points(p: str, rule: rules.Quantitative, w: str) -> list[tuple[str, s
     tu, au = f"{t}__unit", f"{a}__unit"
     money = lambda u: any_of(u, MONEY_EXP)
 
-    def comparable(x: str) -> str:
+    # A date with a year (2024年1月15日) is left to the add-in: only it knows the report year.
+    dated = f'OR({t}__d<>{t}__r2,{a}__d<>{a}__r2)'
+
+    def comparable(x: str, own: str, other: str) -> str:
         return (f'IF(OR(NOT(ISNUMBER({t}__num)),NOT(ISNUMBER({a}__num))),"?",'
-                f'IF(AND({tu}="日期",{au}="日期"),{x}__num,IF(OR({tu}="日期",{au}="日期"),"?",'
+                f'IF(AND({tu}="日期",{au}="日期"),IF({dated},"?",{x}__num),IF(OR({tu}="日期",{au}="日期"),"?",'
+                f'IF(AND({other}="%",{own}=""),{_bare_rate(x + "__num")},'  # a bare number against a rate
                 f'IF(AND({money(tu)},{money(au)}),{x}__wan,'
-                f'IF(AND({tu}<>"",{au}<>"",NOT(EXACT({tu},{au})),{tu}<>"%",{au}<>"%"),"?",{x}__num)))))')
+                f'IF(AND({tu}<>"",{au}<>"",NOT(EXACT({tu},{au}))),"?",{x}__num))))))')
 
     direction = f'SUBSTITUTE({p}direction," ","")'
     cmp = nested_if([(f'{direction}=""', f'IF({t}__cmp="",">=",{t}__cmp)')] +
@@ -348,7 +357,7 @@ def _quant_points(p: str, rule: rules.Quantitative, w: str) -> list[tuple[str, s
         (f'OR({c}="<=",{c}="<")', f"IF({aq}<={tq},{w},{reverse})"),
         (f"{tq}<=0", f"IF({aq}>={tq},{w},0)"),
     ], f"MIN({aq}/{tq},1)*{w}")
-    return [(tq, comparable(t)), (aq0, comparable(a)), (aq, f'IF(ISNUMBER({aq0}),MAX({aq0},0),"?")'),
+    return [(tq, comparable(t, tu, au)), (aq0, comparable(a, au, tu)), (aq, f'IF(ISNUMBER({aq0}),MAX({aq0},0),"?")'),
             (c, cmp), (f"{p}_quant", points)]
 
 
@@ -367,11 +376,12 @@ def _qual_points(p: str, rule: rules.Qualitative, w: str) -> str:
 
 def row_score(p: str, row_rules) -> Computed:
     """The 计算得分 cell of an open 自评表 row (定量 by target and actual, 定性 by level and ratio)."""
-    args = ",".join(f"{p}{k}" for k in ("weight", "target", "actual", "direction", "level", "ratio"))
     w, ratio, raw = f"{p}weight", f"{p}ratio", f"{p}_raw"
-    x = number_of(ratio)
+    # 得分比例 sits in a percent cell: its number is a fraction, handed to the UDF as the percentage shown
+    shown = f'IF(N({ratio})=0,{ratio},ROUND(N({ratio})*100,10)&"%")'
+    args = ",".join([*(f"{p}{k}" for k in ("weight", "target", "actual", "direction", "level")), shown])
     helpers = [*value_helpers(f"{p}target"), *value_helpers(f"{p}actual"), *value_helpers(ratio),
-               (f"{p}_ratio", f'IF(ISNUMBER({x}),IF({x}>1,{x}/100,{x}),"?")'),
+               (f"{p}_ratio", rate_of(ratio)),
                *_quant_points(p, row_rules.quantitative, w),
                (raw, f'IFERROR(IF(NOT(ISNUMBER({w})),"?",IF({w}<0,"?",IF({blank(p + "level")},'
                      f'{p}_quant,{_qual_points(p, row_rules.qualitative, w)}))),"?")')]
