@@ -74,8 +74,6 @@ def _long_report_export(tmp_path):
     return export(src, tmp_path / "exported.xlsx").path
 
 
-@pytest.mark.xfail(strict=True, reason="bureau/export.py does not call forms.printing.print_whole on the "
-                                        "sheets it writes yet (the lead wires it); remove this mark then")
 def test_an_export_with_long_report_sections_prints_whole(tmp_path):
     wb = openpyxl.load_workbook(_long_report_export(tmp_path))
     cuts = [str(c) for ws in _visible(wb) for c in cut_texts(ws)]

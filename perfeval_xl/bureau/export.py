@@ -28,6 +28,7 @@ from perfeval_xl.checks.assess import Assessment, assess
 from perfeval_xl.excel import native
 from perfeval_xl.checks.findings import write_result_sheet
 from perfeval_xl.files import atomic_write, rewrite_zip
+from perfeval_xl.forms.printing import print_whole
 
 DEFAULT_PASSWORD = "perfeval"  # documented in the README; change with --password
 __all__ = ["export", "verify", "Verification", "ExportRefused", "HASH_PROP", "STAMP_PREFIX"]
@@ -184,6 +185,8 @@ def export(src: Path, out: Path | None = None, *, force: bool = False, reason: s
     stamp_text = f"导出于{_dt.datetime.now():%Y-%m-%d %H:%M}" + ("；强制导出：" + reason if forced else "")
     write_result_sheet(wb, a, stamp_text)
     _only_data(wb)
+    for ws in wb.worksheets:  # heights from the text typed in, so that nothing prints cut
+        print_whole(ws)
     _protect(wb, password)
     _stamp_fields(wb, a, forced, reason if forced else "")
     digest = ""
