@@ -96,6 +96,8 @@ def _wheels_for(folder: Path, python: str) -> dict[str, list]:
     nodot = python.replace(".", "")
     ok = {Tag(i, a, p) for i in (f"cp{nodot}", "py3", f"py{nodot}", "cp3")
           for a in (f"cp{nodot}", "abi3", "none") for p in ("win_amd64", "any")}
+    minor = int(python.split(".")[1])  # abi3 wheels built for an older CPython 3 (pycryptodomex: cp37-abi3)
+    ok |= {Tag(f"cp3{m}", "abi3", p) for m in range(2, minor + 1) for p in ("win_amd64", "any")}
     found: dict[str, list] = {}
     for wheel in folder.glob("*.whl"):
         name, version, _, tags = parse_wheel_filename(wheel.name)
