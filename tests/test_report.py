@@ -22,6 +22,7 @@ from perfeval_xl.report import draft, report_file, word
 from perfeval_xl.report.figures import Figures
 
 from .conftest import EXAMPLE
+from .seeds import seed000
 
 # Seed 004 (华容县住房和城乡建设局, 2020), 附件2-1 as printed: the 汇总 row of each table.
 SEED_004 = {
@@ -43,18 +44,10 @@ SEED_004_SUMMARY = (
     "基本支出1767.43万元，占6.05%，2020年度财政拨款基本支出1767.43万元，其中:人员经费1242.09万元，主要包括基本工资；"
     "公用经费525.34万元，主要包括办公费。\n1、本年预算配置控制较好，财政供养人员控制在预算编制以内， “三公”经费支出总额较上年有减少。"
 )
-# Seed 000 (岳阳县住房保障服务中心, 2021): 附件2-1 tables, and its 综述 (verbatim excerpts), which
-# says 一般公共预算财政拨款 970.31 and 基本支出 307.88 where its tables say 970.37 and 781.01.
-SEED_000 = {
-    "unit_name": "岳阳县住房保障服务中心", "budget_code": "412005", "contact": "刘晶", "phone": "7662005",
-    "staff_quota": 18, "staff_actual": 25, "duties": "负责全县保障性住房建设。",
-    "inc_name_0": "住房保障服务中心", "inc_total_0": 4479.65, "inc_carry_0": 3440.36, "inc_general_0": 970.37,
-    "inc_other_0": 68.98,
-    "exp_name_0": "住房保障服务中心", "exp_total_0": 4479.65, "exp_basic_0": 781.01, "exp_project_0": 3413.45,
-    "exp_balance_0": 285.19, "exp_cum_balance_0": 285.19,
-    "sg_name_0": "住房保障服务中心", "sg_total_0": 1.03, "sg_reception_0": 1.03, "sg_car_run_0": 0, "sg_car_buy_0": 0,
-    "sg_abroad_0": 0,
-}
+# Seed 000 (岳阳县住房保障服务中心, 2021): its 附件2-1 tables (tests/seeds/seed000.py), and its 综述
+# (verbatim excerpts), which says 一般公共预算财政拨款 970.31 and 基本支出 307.88 where its tables say
+# 970.37 and 781.01.
+SEED_000 = {k: v for k, v in seed000.VALUES["附件2-1"].items() if k != "summary"}
 SEED_000_SUMMARY = (
     "（二）、部门（单位）整体支出规模、使用方向和主要同容、涉及范围等\n"
     "2021年度资金整体规模为4479.65万元，其中：本年度财政拨款收入为1039.29万元，即一般公共预算财政拨款为970.31万元，"
