@@ -296,7 +296,8 @@ def derived_formula(d: Derived, scheme) -> str:
         return (f'=IF({of}="","",IF(N({of})<=0,"{labels[0]}",'
                 f'IF(N({of})<=N({per}),"{labels[1]}","{labels[2]}")))')
     top = f"({of}-{per})" if d.kind == "change" else of
-    return f'=IF(N({per})=0,"",{top}/{per})'
+    # six decimals (0.0001 %): a rate the native reading takes as typed, and the engine alike
+    return f'=IF(N({per})=0,"",ROUND({top}/{per},6))'
 
 
 def _standard(ind: Indicator) -> str:
