@@ -6,6 +6,8 @@ inputs with the engine and reports every place where the two differ or an input 
 """
 from __future__ import annotations
 
+import functools
+import re
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal, NamedTuple
 
@@ -156,7 +158,7 @@ def identify(book: Book) -> TemplateSet:
 
 
 def project_keys(tset: TemplateSet) -> set[str]:
-    return {f.key for f in tset.project(1)} if tset.project else set()
+    return {f.key for f in _project_forms(tset.project, 1)} if tset.project else set()
 
 
 def project_copies(tset: TemplateSet, sheets: list[str]) -> dict[str, Form]:
@@ -164,9 +166,17 @@ def project_copies(tset: TemplateSet, sheets: list[str]) -> dict[str, Form]:
     out: dict[str, Form] = {}
     if tset.project is None:
         return out
-    for n in range(2, len(sheets) + 1):
-        out.update({f.sheet: f for f in tset.project(n) if f.sheet in sheets})
+    # only the numbers the sheet names carry: building a project's forms writes every native formula
+    numbers = {int(m.group(1)) for sheet in sheets if (m := re.search(r"_(\d+)$", sheet)) and int(m.group(1)) >= 2}
+    for n in sorted(numbers):
+        out.update({f.sheet: f for f in _project_forms(tset.project, n) if f.sheet in sheets})
     return out
+
+
+@functools.lru_cache(maxsize=256)
+def _project_forms(project, n: int) -> list[Form]:
+    """The n-th project's forms, built once per process (collect reads thousands of books)."""
+    return project(n)
 
 
 def forms_in(book: Book, tset: TemplateSet) -> list[tuple[str, Form]]:
