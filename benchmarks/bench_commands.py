@@ -31,7 +31,7 @@ def commands(tmp: Path) -> dict[str, list[str]]:
         "validate": [*CLI, "validate", str(EXAMPLE)],
         "export": [*CLI, "export", str(EXAMPLE), "-o", str(exported)],
         "verify": [*CLI, "verify", str(exported)],  # after export: the loop runs export first
-        "indicator": [*CLI, "indicator", "在职人员控制率", "1.087", "--scheme", "hunan-dept-2020"],
+        "indicator": [*CLI, "indicator", "在职人员控制率", "108.7%", "--scheme", "hunan-dept-2020"],
     }
 
 
