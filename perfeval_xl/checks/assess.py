@@ -88,7 +88,8 @@ def blank(v: object) -> bool:
     return v is None or (isinstance(v, str) and v.strip() in ("", "/"))
 
 
-def _dec(v: object) -> Decimal | None:
+def number(v: object) -> Decimal | None:
+    """A cell's number, or None when blank or unreadable (the field checks report the latter)."""
     try:
         return None if blank(v) else parse_number(v)
     except ParseError:
@@ -190,7 +191,7 @@ def report_year(book: Book, tset: TemplateSet) -> int:
     """The workbook's report_year input; the set's own year for files made before it existed."""
     for form in tset.forms:
         if form.sheet in book.sheets() and book.address(form.sheet, REPORT_YEAR):
-            year = _dec(book.get(form.sheet, REPORT_YEAR))
+            year = number(book.get(form.sheet, REPORT_YEAR))
             if year is not None and year == year.to_integral_value() and 1900 < year < 2200:
                 return int(year)
     return tset.year
@@ -204,7 +205,7 @@ def check_fields(c: _Checker, form: Form) -> None:
             continue
         v = c.get(f.name)
         if f.value is not None:  # a fixed figure of the official form
-            if _dec(v) != Decimal(str(f.value)):
+            if number(v) != Decimal(str(f.value)):
                 c.report(f.name, "fixed_changed", f"{f.label}应为{f.value:g}，不得改动")
             continue
         if blank(v):
@@ -256,8 +257,8 @@ def check_sums(c: _Checker, checks: list[SumCheck]) -> None:
         total_raw = c.get(chk.total)
         if all(blank(p) for p in raw_parts):
             continue  # parts not itemised (e.g. unit rows unused): nothing to compare
-        parts = [_dec(p) if not blank(p) else Decimal(0) for p in raw_parts]
-        total = _dec(total_raw) if not blank(total_raw) else None
+        parts = [number(p) if not blank(p) else Decimal(0) for p in raw_parts]
+        total = number(total_raw) if not blank(total_raw) else None
         if any(p is None for p in parts) or (total is None and not blank(total_raw)):
             continue  # a non-number is reported by check_fields
         s = sum(parts, Decimal(0))
@@ -277,7 +278,7 @@ def _check_row_score(c: _Checker, p: str, label: str, weight: Decimal, computed:
     adjusted_raw, reason = c.get(p + "adjusted"), c.get(p + "reason")
     final = computed
     if not blank(adjusted_raw):
-        adjusted = _dec(adjusted_raw)
+        adjusted = number(adjusted_raw)
         if adjusted is None:
             c.report(p + "adjusted", "not_number", f"调整后得分“{adjusted_raw}”无法识别为数值")
             return None
@@ -296,7 +297,7 @@ def _check_row_score(c: _Checker, p: str, label: str, weight: Decimal, computed:
     if final < weight and blank(reason) and blank(adjusted_raw):
         c.report(p + "reason", "lost_points_without_reason",
                  f"{label}：未得满分（{final:f}/{weight:f}），应填写偏差原因分析及改进措施", "warning")
-    shown = _dec(c.get(p + "score"))
+    shown = number(c.get(p + "score"))
     if shown is None or abs(shown - final) > TOLERANCE:
         c.report(p + "score", "score_mismatch",
                  f"{label}：得分单元格为{c.get(p + 'score')}，按评分标准应为{final:f}（公式可能被改写）")
@@ -323,7 +324,7 @@ def check_open_rows(c: _Checker, spec: IndicatorRows, scheme: Scheme) -> dict[st
             c.report(p + "name", "row_without_name", "已填写指标值或分值，但未填写三级指标名称")
             continue
         label = quote(str(v["name"]))
-        weight = _dec(v["weight"])
+        weight = number(v["weight"])
         if weight is None:
             if blank(v["weight"]):
                 c.report(p + "weight", "required", f"{label}未填写分值")
@@ -406,7 +407,7 @@ class Tally(NamedTuple):
 def _row_weight(c: _Checker, p: str, label: str, edition_weight: Decimal | None) -> Decimal | None:
     """The row's 分值 as the unit set it (None: unusable, reported by check_fields or here)."""
     raw = c.get(p + "weight")
-    weight = _dec(raw)
+    weight = number(raw)
     if blank(raw):
         c.report(p + "weight", "required", f"{label}未填写分值")
     if weight is None:
@@ -482,7 +483,7 @@ def _indicator_value(c: _Checker, p: str, ind: Indicator) -> tuple[str, object |
     while c.book.address(c.sheet, f"{p}part{j}"):
         parts.append(c.get(f"{p}part{j}"))
         j += 1
-    numbers = [_dec(v) for v in parts if not blank(v)]
+    numbers = [number(v) for v in parts if not blank(v)]
     if not numbers or None in numbers:  # non-numbers are reported by check_fields
         return p + "part1", None
     return p + "part1", sum(numbers, Decimal(0))
@@ -502,7 +503,7 @@ def _row_input(c: _Checker, name: str, ind: Indicator) -> object | None:
 
 def derive(book: Book, d: Derived) -> Decimal | None:
     """The figure the official formula gives from the workbook's own tables (None: not computable)."""
-    of, per = (_dec(book.get(*ref)) if ref[0] in book.sheets() else None for ref in (d.of, d.per))
+    of, per = (number(book.get(*ref)) if ref[0] in book.sheets() else None for ref in (d.of, d.per))
     if of is None or per is None or (d.kind != "balance" and per == 0):
         return None
     if d.kind == "balance":  # the ratio 结余/上年结转 that picks the 资金结余 case
@@ -516,7 +517,7 @@ def check_derived(c: _Checker, name: str, ind: Indicator, d: Derived, value: obj
     if expected is None:
         return
     formula = ind.formula or d.text
-    of, per = (f"{s}!{c.book.address(s, n)}（{_label(s, n)}{show(_dec(c.book.get(s, n)))}）" for s, n in (d.of, d.per))
+    of, per = (f"{s}!{c.book.address(s, n)}（{_label(s, n)}{show(number(c.book.get(s, n)))}）" for s, n in (d.of, d.per))
     cells = f"{of}与{per}"
     if d.kind == "balance":
         try:
@@ -565,7 +566,7 @@ def _typed_score(c: _Checker, p: str, label: str, weight: Decimal) -> Decimal | 
     if blank(score_raw):
         c.report(p + "score", "required", f"{label}：自评得分未填写")
         return None
-    points = _dec(score_raw)
+    points = number(score_raw)
     if points is None:
         return None  # not a number: reported by check_fields
     if not 0 <= points <= weight:
@@ -587,13 +588,13 @@ def rescale(points: Decimal, applicable: Decimal, total: Decimal) -> Decimal:
 def check_totals(c: _Checker, scheme: Scheme, expected_total: Decimal, weights: Decimal | None = None,
                  how: str = "") -> str:
     """分值合计 against the system's total, 总分 against the rows, 等次 against the 总分."""
-    shown_weights = _dec(c.get("weight_total"))
+    shown_weights = number(c.get("weight_total"))
     if weights is not None and weights != scheme.total:
         c.report("weight_total", "weight_total",
                  f"各指标分值合计为{weights:f}，应为{scheme.total:f}（调整分值或增加指标后合计仍须为总分）")
     elif shown_weights != (scheme.total if weights is None else weights):
         c.report("weight_total", "weight_total", f"分值合计为{c.get('weight_total')}，应为{scheme.total:f}")
-    shown = _dec(c.get("score_total"))
+    shown = number(c.get("score_total"))
     if shown is None or abs(shown - expected_total) > TOLERANCE:
         c.report("score_total", "total_mismatch",
                  f"总分为{c.get('score_total')}，{how or '各项得分之和为'}{expected_total:f}")
@@ -608,17 +609,17 @@ def check_budget(c: _Checker, spec: IndicatorRows, parts: dict[str, Decimal]) ->
     """预算执行 row: the score, the 90% reason rule, and spending that lags the indicators."""
     budget_name, spent_name = spec.budget
     budget, spent = c.get(budget_name), c.get(spent_name)
-    if blank(budget) or blank(spent) or _dec(budget) is None or _dec(spent) is None:
+    if blank(budget) or blank(spent) or number(budget) is None or number(spent) is None:
         return None
     try:
         exec_points = execution_score(budget, spent, c.get("exec_weight") or 10)
     except ScoreError as exc:
         c.report(budget_name, "cannot_score", str(exc))
         return None
-    rate = _dec(spent) / _dec(budget)
+    rate = number(spent) / number(budget)
     if rate < Decimal("0.9") and blank(c.get("exec_reason")):
         c.report("exec_reason", "low_execution_without_reason", f"执行率{pct(rate)}低于90%，须说明原因", "warning")
-    shown = _dec(c.get("exec_score"))
+    shown = number(c.get("exec_score"))
     if shown is None or abs(shown - exec_points) > TOLERANCE:
         c.report("exec_score", "score_mismatch", f"预算执行得分为{c.get('exec_score')}，应为{exec_points:f}")
     indicators = sum(parts.values(), Decimal(0))
@@ -645,7 +646,7 @@ def assess_form(book: Book, sheet: str, form: Form, out: list[Finding], tset: Te
     c = _Checker(book, sheet, out, year)
     check_fields(c, form)
     check_sums(c, form.checks)
-    rates = {f.label: _dec(c.get(f.name)) for f in form.fields() if f.computed and f.kind == "percent"}
+    rates = {f.label: number(c.get(f.name)) for f in form.fields() if f.computed and f.kind == "percent"}
     rates = {k: v for k, v in rates.items() if v is not None}
     spec = form.indicators
     if spec is None:
@@ -676,7 +677,7 @@ def check_same(book: Book, tset: TemplateSet, out: list[Finding]) -> None:
         a, b = book.get(s1, n1), book.get(s2, n2)
         if blank(a) or blank(b):
             continue
-        da, db = _dec(a), _dec(b)
+        da, db = number(a), number(b)
         differ = abs(da - db) > TOLERANCE if da is not None and db is not None else normalize(str(a)) != normalize(str(b))
         if differ:
             out.append(Finding(severity="error", sheet=s2, cell=book.address(s2, n2) or n2, code="cross_sheet",

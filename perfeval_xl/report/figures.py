@@ -17,8 +17,7 @@ from typing import Literal
 import yaml
 
 from perfeval_xl.book import Book
-from perfeval_xl.checks.assess import FormResult, blank, forms_in
-from perfeval_xl.engine.parse import ParseError, parse_number
+from perfeval_xl.checks.assess import FormResult, blank, forms_in, number
 from perfeval_xl.engine.scheme import load as load_scheme
 from perfeval_xl.forms.layout import Form, TemplateSet
 
@@ -34,15 +33,6 @@ def wording(template_id: str) -> dict:
     if not path.is_file():
         return {"figures": {}, "reports": [], "texts": []}
     return yaml.safe_load(path.read_text(encoding="utf-8"))
-
-
-def number(v: object) -> Decimal | None:
-    if blank(v):
-        return None
-    try:
-        return parse_number(v)
-    except ParseError:
-        return None
 
 
 @dataclass
