@@ -3,34 +3,18 @@ list the Basic modules its VBA importer found (with their source), and optionall
 function of the document. Prints JSON. Used by tests/test_addin.py."""
 import json
 import os
-import subprocess
 import sys
-import tempfile
-import time
 
 import uno
 
-from lo_server import free_port, prop  # the script's folder is on sys.path
+from lo_server import connect, prop, start_office  # the script's folder is on sys.path
 
 
 def main():
     path, call = sys.argv[1], json.loads(sys.argv[2]) if len(sys.argv) > 2 else None
-    profile = tempfile.mkdtemp(prefix="lo-uno-")
-    port = free_port()
-    proc = subprocess.Popen(["soffice", f"-env:UserInstallation=file://{profile}", "--headless", "--invisible",
-                             "--norestore", f"--accept=socket,host=127.0.0.1,port={port};urp;"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc, port = start_office()
     try:
-        resolver = uno.getComponentContext().ServiceManager.createInstanceWithContext(
-            "com.sun.star.bridge.UnoUrlResolver", uno.getComponentContext())
-        for _ in range(120):
-            try:
-                ctx = resolver.resolve(f"uno:socket,host=127.0.0.1,port={port};urp;StarOffice.ComponentContext")
-                break
-            except Exception:
-                time.sleep(0.5)
-        else:
-            raise SystemExit("LibreOffice did not start")
+        ctx = connect(port)
         desktop = ctx.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop", ctx)
         args = [prop("Hidden", True), prop("MacroExecutionMode", 4)]
         if path.endswith(".xlam"):

@@ -106,12 +106,18 @@ def scan(desktop, path):
         doc.close(True)
 
 
-def main():
+def start_office():
+    """One headless soffice in a throwaway profile, listening on a free loopback port."""
     profile = tempfile.mkdtemp(prefix="lo-uno-")
     port = free_port()
     proc = subprocess.Popen(["soffice", f"-env:UserInstallation=file://{profile}", "--headless", "--invisible",
                              "--norestore", f"--accept=socket,host=127.0.0.1,port={port};urp;"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return proc, port
+
+
+def main():
+    proc, port = start_office()
     try:
         ctx = connect(port)
         desktop = ctx.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop", ctx)

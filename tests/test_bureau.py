@@ -1,10 +1,8 @@
 """The bureau's trust in what it collects: the inbox rules, tamper evidence and signatures."""
-import hashlib
 import json
 import shutil
 import subprocess
 import sys
-import time
 import zipfile
 
 import defusedxml.ElementTree as SafeET
