@@ -14,6 +14,7 @@ from decimal import Decimal
 from glob import glob
 from pathlib import Path
 
+from perfeval_xl.engine.parse import show
 from perfeval_xl.report.draft import Chart
 
 WIDTH, HEIGHT = 1600, 900
@@ -47,11 +48,6 @@ def cjk_font(size: int):
     return None
 
 
-def _num(v: Decimal) -> str:
-    s = f"{v:f}"
-    return s.rstrip("0").rstrip(".") if "." in s else s
-
-
 def render(chart: Chart) -> bytes | None:
     """PNG bytes of a grouped bar chart, or None when no Chinese font can be found."""
     from PIL import Image, ImageDraw
@@ -81,7 +77,7 @@ def render(chart: Chart) -> bytes | None:
             x = x0 + j * bar
             y = bottom - float(v) * scale
             d.rectangle([x, y, x + bar - 6, bottom], fill=COLOURS[j % len(COLOURS)])
-            d.text((x + (bar - 6) / 2, y - 8), _num(v), fill="black", font=small, anchor="mb")
+            d.text((x + (bar - 6) / 2, y - 8), show(v), fill="black", font=small, anchor="mb")
         d.text((left + i * group + group / 2, bottom + 20), category, fill="black", font=font, anchor="mt")
     lx = right - 170 * m
     for j, (legend, _) in enumerate(chart.series):
