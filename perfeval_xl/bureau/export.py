@@ -62,17 +62,30 @@ def default_name(a: Assessment) -> str:
 def _freeze_values(book: OpenpyxlBook, wb) -> None:
     """Replace every formula by the value it computes (UDF-free for any spreadsheet program).
     All values are computed first, so no formula ever sees a half-frozen workbook. The hidden
-    helper cells of the native formulas (excel/native.py) are emptied: a frozen score needs no
-    reading of its inputs."""
+    helper cells of the native formulas (excel/native.py) leave the export with their names and
+    columns: a frozen score needs no reading of its inputs, and every reader of the export (the
+    bureau's gate, stamp and 汇总) then handles a third of the cells and a fifth of the names."""
     formulas = [(ws.title, cell) for ws in wb.worksheets for row in ws.iter_rows() for cell in row
                 if cell.data_type == "f" and isinstance(cell.value, str)]
     values = [book.cell_value(sheet, cell.coordinate) for sheet, cell in formulas]
     for (_, cell), value in zip(formulas, values):
         cell.value = value if value != "" else None
     for ws in wb.worksheets:
-        for name, dn in list(ws.defined_names.items()):
-            if native.is_helper(name):
-                ws[split_ref(dn.attr_text)[1]].value = None
+        _drop_helpers(ws)
+
+
+def _drop_helpers(ws) -> None:
+    columns = set()
+    for name, dn in list(ws.defined_names.items()):
+        if native.is_helper(name):
+            cell = ws[split_ref(dn.attr_text)[1]]
+            columns.add(cell.column)
+            del ws._cells[(cell.row, cell.column)], ws.defined_names[name]
+    if columns:  # the hidden group of helper columns, now empty
+        first = min(columns)
+        for key, dim in list(ws.column_dimensions.items()):
+            if dim.min is not None and dim.min >= first and dim.hidden:
+                del ws.column_dimensions[key]
 
 
 def _only_data(wb) -> None:
