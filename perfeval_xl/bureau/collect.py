@@ -2,7 +2,7 @@
 
 Rules (docs/security.md says why):
 - every file passes the package gate (package.py) and is read as data only (calamine values,
-  metadata through defusedxml); nothing in a file is executed;
+  metadata as XML trees once any DTD is refused); nothing in a file is executed;
 - in ``collect`` each file is read in a worker process of its own with a memory limit and a
   time-out: a crash, a time-out or a memory failure skips that file with a reason and the run
   goes on; workers die with the parent (PR_SET_PDEATHSIG on Linux, a parent watch elsewhere);

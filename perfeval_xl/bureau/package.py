@@ -1,8 +1,7 @@
 """The gate every workbook from outside passes before anything parses it.
 
 A workbook is a zip of XML parts. Before openpyxl or calamine see a file, this module checks,
-from the zip's central directory and by streaming the sheets' tags with expat (no tree in
-memory): that it is a zip at all (a PDF, an encrypted or old binary file, a truncated copy each
+from the zip's central directory and by scanning the sheets' tags (no tree in memory): that it is a zip at all (a PDF, an encrypted or old binary file, a truncated copy each
 get their own Chinese reason), how many parts it has, how large they are uncompressed, how far
 they were compressed (zip bombs), how large each sheet is (declared ``<dimension>``, the farthest
 cell, the number of cells: one cell at XFD1048576 makes a reader allocate the whole grid), and
@@ -10,8 +9,9 @@ that no part declares XML entities (billion laughs, XXE). Macros and external li
 reported; whether they are refused depends on the command (an export never contains them).
 
 The package metadata the bureau relies on (custom document properties, sheet names and states,
-defined names) is read here too, with defusedxml, never with regular expressions: the XML may
-use any namespace prefix (openpyxl with lxml writes ``<vt:lpwstr xmlns:vt=…>``).
+defined names) is read here too, as XML trees once expat has refused any DTD, never with
+regular expressions: the XML may use any namespace prefix (openpyxl with lxml writes
+``<vt:lpwstr xmlns:vt=…>``).
 
 Limits are data (``LIMITS`` below, documented in docs/security.md) and can be overridden with
 the environment variable ``PERFEVAL_LIMITS="max_rows=50000,max_total_mb=400"`` or the CLI
@@ -22,13 +22,13 @@ from __future__ import annotations
 import os
 import posixpath
 import re
+import xml.etree.ElementTree as ET
 import zipfile
 from dataclasses import dataclass, field, fields, replace
+from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 from xml.parsers import expat
-
-import defusedxml.ElementTree as SafeET
-from defusedxml import DefusedXmlException
 
 from perfeval_xl.book import BookError
 
@@ -111,7 +111,7 @@ class _Stop(Exception):
     pass
 
 
-def _expat(lim: Limits, part: str) -> expat.XMLParserType:
+def _expat(part: str) -> expat.XMLParserType:
     """An expat parser that refuses any DTD (no entity can be declared, none fetched)."""
     p = expat.ParserCreate()
     p.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
@@ -146,9 +146,9 @@ def _feed(z: zipfile.ZipFile, info: zipfile.ZipInfo, parser, chunk: int = 1 << 1
         raise PackageRefused("truncated", f"文件不完整（{info.filename} 无法解压）") from None
 
 
-def _check_prolog(z: zipfile.ZipFile, info: zipfile.ZipInfo, lim: Limits) -> None:
+def _check_prolog(z: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
     """Parse a part only up to its root element: enough to see a DOCTYPE (entities, XXE)."""
-    p = _expat(lim, info.filename)
+    p = _expat(info.filename)
 
     def start(*_):
         raise _Stop
@@ -187,24 +187,119 @@ class SheetInfo:
     styles: dict[tuple[int, int], int] = field(default_factory=dict)  # (row, col) → xf index
 
 
+def _too_big(sheet: SheetInfo, what: str) -> PackageRefused:
+    return PackageRefused("too_large", f"工作表“{sheet.name}”过大（{what}），超出读取限制，不予读取；"
+                                       f"确属正常文件时可用 --limit 调整限制")
+
+
+def _bound(sheet: SheetInfo, lim: Limits, row: int, col: int) -> None:
+    if row > lim.max_rows:
+        raise _too_big(sheet, f"第{row}行，限制{lim.max_rows}行")
+    if col > lim.max_columns:
+        raise _too_big(sheet, f"第{col}列，限制{lim.max_columns}列")
+    if row * col > lim.max_cells:
+        raise _too_big(sheet, f"{row}行×{col}列")
+
+
+def _bound_dimension(sheet: SheetInfo, lim: Limits, ref: str) -> None:
+    last = ref.split(":")[-1].replace("$", "")
+    if _COL.match(last):  # an unreadable one is not trusted: the cells decide
+        _bound(sheet, lim, *parse_ref(last))
+
+
 def _scan_sheet(z: zipfile.ZipFile, sheet: SheetInfo, lim: Limits) -> None:
-    """Stream a worksheet's tags: declared dimension, farthest cell, cell count, cell styles.
-    Refuses as soon as a limit is passed, long before the part is read to its end."""
+    """A worksheet's declared dimension, farthest cell, cell count and cell styles, refused as
+    soon as a limit passes. Plain sheets (every file Excel, WPS, LibreOffice or openpyxl writes)
+    are read whole and scanned with regular expressions in C; any other sheet is streamed
+    through expat with a callback per tag, ten times slower."""
     info = z.getinfo(sheet.part)
-    p = _expat(lim, sheet.part)
+    if info.file_size <= PLAIN_PART_BYTES:
+        try:
+            data = z.read(info)
+        except Exception:  # CRC error, truncated data, zlib.error: _feed names the reason
+            data = None
+        if data is not None and _scan_plain(data, sheet, lim):
+            return
+    _scan_streamed(z, info, sheet, lim)
+
+
+# A plain sheet: UTF-8, with no DTD, comment, CDATA section or processing instruction after the
+# XML declaration, no prefixed cell tags, and every cell tag in the one shape below. Any "<" there
+# opens a tag for a reader as for a regular expression, except one inside a quoted attribute
+# value of a malformed file, which a lenient reader skips: so the cells found are all those a
+# reader sees, with their true position and style, plus at most such fakes; a fake that shares a
+# cell's position could lend it its style, so two cells at one position make the sheet not plain.
+PLAIN_PART_BYTES = 8 * MB
+_DECLARATION = re.compile(rb"(?:\xef\xbb\xbf)?<\?xml[^>]*?\?>")
+_ENCODING = re.compile(rb"""encoding\s*=\s*["']([^"']*)["']""")
+_MARKUP = re.compile(rb"<[!?]")  # DTD, comment, CDATA, processing instruction
+_PREFIXED_CELL = re.compile(rb":c[\s/>]")  # (two searches: an alternation is three times slower)
+_ANY_CELL = re.compile(rb"<c[\s/>]")
+_PLAIN_CELL = re.compile(rb'<c r="([A-Z]{1,3})([1-9][0-9]{0,6})"(?: s="([0-9]{1,9})")?(?: t="[a-zA-Z]{1,9}")?'
+                         rb'(?: (?:cm|vm)="[0-9]{1,9}"| ph="[01]")* ?/?>')
+_DIMENSION = re.compile(rb'<(?:[A-Za-z_][\w.\-]*:)?dimension\s[^<]*?\bref\s*=\s*["\']([^"\']*)')
+
+
+class _Columns(dict):
+    """b"AB" → 28, computed once per process for each column met."""
+
+    def __missing__(self, letters: bytes) -> int:
+        self[letters] = n = _col_index(letters.decode())
+        return n
+
+
+_COLUMNS = _Columns()
+
+
+def _plain_cells(data: bytes) -> list[tuple[bytes, bytes, bytes]] | None:
+    """(column letters, row, style) of every cell of a plain sheet; None when it is not plain."""
+    decl = _DECLARATION.match(data)
+    if decl:
+        enc = _ENCODING.search(decl.group())
+        if enc and enc.group(1).lower() not in (b"utf-8", b"utf8"):
+            return None
+    elif not data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
+        return None  # UTF-16 and other encodings
+    if _MARKUP.search(data, decl.end() if decl else 0) or _PREFIXED_CELL.search(data):
+        return None
+    cells = _PLAIN_CELL.findall(data)
+    if len(cells) != len(_ANY_CELL.findall(data)):  # a cell without "r", attributes in another order…
+        return None
+    if len({(letters, row) for letters, row, _ in cells}) != len(cells):
+        return None
+    return cells
+
+
+def _scan_plain(data: bytes, sheet: SheetInfo, lim: Limits) -> bool:
+    """Scan a plain sheet; False when it is not one."""
+    cells = _plain_cells(data)
+    if cells is None:
+        return False
+    if len(cells) > lim.max_cells:
+        raise _too_big(sheet, f"超过{lim.max_cells}个单元格")
+    dimension = _DIMENSION.search(data)
+    if dimension:
+        _bound_dimension(sheet, lim, dimension.group(1).decode("ascii", "replace"))
+    max_row = max_col = 0
+    styles = sheet.styles
+    for letters, row, style in cells:
+        col, row = _COLUMNS[letters], int(row)
+        if row > max_row:
+            max_row = row
+        if col > max_col:
+            max_col = col
+        if style:
+            styles[(row, col)] = int(style)
+    _bound(sheet, lim, max_row, max_col)
+    sheet.max_row, sheet.max_col, sheet.cells = max_row, max_col, len(cells)
+    return True
+
+
+def _scan_streamed(z: zipfile.ZipFile, info: zipfile.ZipInfo, sheet: SheetInfo, lim: Limits) -> None:
+    """Stream a worksheet's tags through expat: any encoding, prefix or attribute order;
+    refuses as soon as a limit is passed, long before the part is read to its end."""
+    p = _expat(sheet.part)
     pos = {"row": 0, "col": 0}
-
-    def too_big(what: str) -> PackageRefused:
-        return PackageRefused("too_large", f"工作表“{sheet.name}”过大（{what}），超出读取限制，不予读取；"
-                                           f"确属正常文件时可用 --limit 调整限制")
-
-    def bound(row: int, col: int) -> None:
-        if row > lim.max_rows:
-            raise too_big(f"第{row}行，限制{lim.max_rows}行")
-        if col > lim.max_columns:
-            raise too_big(f"第{col}列，限制{lim.max_columns}列")
-        if row * col > lim.max_cells:
-            raise too_big(f"{row}行×{col}列")
 
     def start(tag: str, attrs: dict) -> None:
         tag = tag.rpartition(":")[2]
@@ -217,21 +312,18 @@ def _scan_sheet(z: zipfile.ZipFile, sheet: SheetInfo, lim: Limits) -> None:
             pos["row"], pos["col"] = row, col
             if row > sheet.max_row or col > sheet.max_col:
                 sheet.max_row, sheet.max_col = max(row, sheet.max_row), max(col, sheet.max_col)
-                bound(sheet.max_row, sheet.max_col)
+                _bound(sheet, lim, sheet.max_row, sheet.max_col)
             sheet.cells += 1
             if sheet.cells > lim.max_cells:
-                raise too_big(f"超过{lim.max_cells}个单元格")
+                raise _too_big(sheet, f"超过{lim.max_cells}个单元格")
             s = attrs.get("s")
             if s:
                 sheet.styles[(row, col)] = int(s)
-        elif tag == "row":
+        elif tag == "row":  # bounds its cells without "r"; a row without cells costs a reader nothing
             r = attrs.get("r")
             pos["row"], pos["col"] = (int(r) if r else pos["row"] + 1), 0
-            bound(pos["row"], 1)
         elif tag == "dimension":
-            last = attrs.get("ref", "A1").split(":")[-1]
-            if _COL.match(last.replace("$", "")):  # an unreadable one is not trusted: the cells decide
-                bound(*parse_ref(last))
+            _bound_dimension(sheet, lim, attrs.get("ref", "A1"))
 
     def cell_position(ref: str) -> tuple[int, int]:
         m = _COL.match(ref)
@@ -256,14 +348,21 @@ NS = {
 }
 
 
-def _xml(z: zipfile.ZipFile, name: str):
+def _read(z: zipfile.ZipFile, name: str) -> bytes | None:
     try:
-        return SafeET.fromstring(z.read(name))
+        return z.read(name)
     except KeyError:
         return None
-    except DefusedXmlException:
-        raise PackageRefused("xml_entities", f"文件中的 {name} 含有XML实体声明（可能是恶意构造的文件），不予读取") from None
-    except SafeET.ParseError:
+
+
+def _tree(name: str, data: bytes) -> ET.Element:
+    """A metadata part as an element tree. Any DTD is refused first by expat (in C, with a
+    handler for the declaration only); without a DTD no entity can be declared, so the tree is
+    then built by ElementTree's C parser rather than defusedxml's Python one."""
+    try:
+        _expat(name).Parse(data, True)
+        return ET.fromstring(data)
+    except (expat.ExpatError, ET.ParseError):
         raise PackageRefused("bad_xml", f"文件已损坏：{name} 不是有效的XML") from None
 
 
@@ -282,10 +381,11 @@ def _typed(el) -> object:
 
 
 def custom_properties(z: zipfile.ZipFile) -> dict[str, object]:
-    root = _xml(z, "docProps/custom.xml")
+    data = _read(z, "docProps/custom.xml")
     out: dict[str, object] = {}
-    if root is None:
+    if data is None:
         return out
+    root = _tree("docProps/custom.xml", data)
     for prop in root.findall("cp:property", NS):
         name = prop.get("name")
         if name is not None and len(prop):
@@ -293,47 +393,59 @@ def custom_properties(z: zipfile.ZipFile) -> dict[str, object]:
     return out
 
 
-@dataclass
-class DefinedName:
+class DefinedName(NamedTuple):  # a tuple: a tuple of them hashes in C (stamp.py caches by it)
     name: str
     scope: str  # the sheet a local name belongs to; "" for a workbook-level name
     target: str  # as written: 'Sheet'!$B$5
 
 
-def _workbook(z: zipfile.ZipFile) -> tuple[list[SheetInfo], list[DefinedName]]:
-    root = _xml(z, "xl/workbook.xml")
-    if root is None:
-        raise PackageRefused("not_workbook", "不是Excel工作簿（缺少 xl/workbook.xml）")
-    rels_root = _xml(z, "xl/_rels/workbook.xml.rels")
-    rels = {r.get("Id"): r.get("Target", "") for r in (rels_root if rels_root is not None else [])}
+# workbook.xml (with its defined names, a few hundred in an export) and styles.xml are the same
+# in every export of one template: each distinct content is parsed once per process.
+@lru_cache(maxsize=16)
+def _parse_workbook(workbook: bytes, rels: bytes | None) -> tuple[tuple[tuple[str, str, str], ...],
+                                                                 tuple[DefinedName, ...]]:
+    """(sheet name, state, part) of each sheet, and the defined names."""
+    root = _tree("xl/workbook.xml", workbook)
+    targets = {}
+    if rels is not None:
+        targets = {r.get("Id"): r.get("Target", "") for r in _tree("xl/_rels/workbook.xml.rels", rels)}
     sheets = []
-    for s in root.findall("m:sheets/m:sheet", NS):
-        target = rels.get(s.get(f"{{{NS['r']}}}id"), "")
+    for el in root.findall("m:sheets/m:sheet", NS):
+        target = targets.get(el.get(f"{{{NS['r']}}}id"), "")
         part = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
-        sheets.append(SheetInfo(name=s.get("name", ""), state=s.get("state", "visible"), part=part))
+        sheets.append((el.get("name", ""), el.get("state", "visible"), part))
     names = []
     for d in root.findall("m:definedNames/m:definedName", NS):
         local = d.get("localSheetId")
         scope = ""
         if local is not None and local.isdigit() and int(local) < len(sheets):
-            scope = sheets[int(local)].name
+            scope = sheets[int(local)][0]
         names.append(DefinedName(name=d.get("name", ""), scope=scope, target=(d.text or "").strip()))
-    return sheets, names
+    return tuple(sheets), tuple(names)
 
 
-def _number_formats(z: zipfile.ZipFile) -> list[str]:
+def _workbook(z: zipfile.ZipFile) -> tuple[list[SheetInfo], tuple[DefinedName, ...]]:
+    data = _read(z, "xl/workbook.xml")
+    if data is None:
+        raise PackageRefused("not_workbook", "不是Excel工作簿（缺少 xl/workbook.xml）")
+    sheets, names = _parse_workbook(data, _read(z, "xl/_rels/workbook.xml.rels"))
+    return [SheetInfo(name, state, part) for name, state, part in sheets], names
+
+
+@lru_cache(maxsize=16)
+def _parse_number_formats(styles: bytes) -> tuple[str, ...]:
     """The number format code of each cell style (xf index), builtin ids by their code."""
     from openpyxl.styles.numbers import BUILTIN_FORMATS
 
-    root = _xml(z, "xl/styles.xml")
-    if root is None:
-        return []
+    root = _tree("xl/styles.xml", styles)
     custom = {int(f.get("numFmtId", "0")): f.get("formatCode", "") for f in root.findall("m:numFmts/m:numFmt", NS)}
-    out = []
-    for xf in root.findall("m:cellXfs/m:xf", NS):
-        fid = int(xf.get("numFmtId", "0"))
-        out.append(custom.get(fid) or BUILTIN_FORMATS.get(fid, "General"))
-    return out
+    return tuple(custom.get(fid) or BUILTIN_FORMATS.get(fid, "General")
+                 for fid in (int(xf.get("numFmtId", "0")) for xf in root.findall("m:cellXfs/m:xf", NS)))
+
+
+def _number_formats(z: zipfile.ZipFile) -> tuple[str, ...]:
+    data = _read(z, "xl/styles.xml")
+    return () if data is None else _parse_number_formats(data)
 
 
 # ----------------------------------------------------------------------------- the package
@@ -341,15 +453,11 @@ def _number_formats(z: zipfile.ZipFile) -> list[str]:
 class Package:
     path: Path
     sheets: list[SheetInfo]
-    names: list[DefinedName]
+    names: tuple[DefinedName, ...]
     properties: dict[str, object]
-    number_formats: list[str]
+    number_formats: tuple[str, ...]
     macros: bool
     external_links: bool
-
-    def number_format(self, sheet: SheetInfo, row: int, col: int) -> str:
-        xf = sheet.styles.get((row, col), 0)
-        return self.number_formats[xf] if xf < len(self.number_formats) else "General"
 
 
 def _open_zip(path: Path, lim: Limits) -> zipfile.ZipFile:
@@ -389,7 +497,7 @@ def _check_directory(z: zipfile.ZipFile, lim: Limits) -> None:
         raise PackageRefused("zip_bomb", f"文件解压后过大（{total / MB:.0f} MB，限制 {lim.max_total_mb:g} MB），不予读取")
 
 
-def open_package(path: Path, lim: Limits | None = None, *, scan_sheets: bool = True) -> Package:
+def open_package(path: Path, lim: Limits | None = None) -> Package:
     """Check ``path`` and read its metadata; raise PackageRefused (a BookError) with the reason."""
     path = Path(path)
     lim = lim or limits()
@@ -399,7 +507,7 @@ def open_package(path: Path, lim: Limits | None = None, *, scan_sheets: bool = T
         parts = {i.filename: i for i in z.infolist()}
         for name, info in parts.items():
             if name.endswith((".xml", ".rels", ".vml")) and not name.startswith("xl/worksheets/"):
-                _check_prolog(z, info, lim)
+                _check_prolog(z, info)
         sheets, names = _workbook(z)
         for sheet in sheets:
             if sheet.part in parts:
