@@ -7,6 +7,7 @@ The xlwings implementation (addin.py) answers the same calls from the open workb
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from pathlib import Path
 from typing import Protocol
 
@@ -36,6 +37,7 @@ class Book(Protocol):
 _REF = re.compile(r"^(?:'((?:[^']|'')+)'|([^!]+))!\$?([A-Z]{1,3})\$?(\d+)$")
 
 
+@lru_cache(maxsize=16384)  # the same few thousand names in every book of a 汇总
 def split_ref(ref: str) -> tuple[str, str]:
     """``'附件1'!$B$5`` → (附件1, B5)."""
     m = _REF.match(ref)
@@ -171,6 +173,13 @@ def sheet_ref(sheet: str, coord: str) -> str:
     return f"{quote_sheetname(sheet)}!{coord}"
 
 
+@lru_cache(maxsize=16384)
+def grid_index(coord: str) -> tuple[int, int]:
+    """``B5`` → (4, 1): zero-based row and column."""
+    col, row = coordinate_from_string(coord)
+    return row - 1, column_index_from_string(col) - 1
+
+
 class ValuesBook:
     """A read-only book over plain cell values (an exported file read by calamine): no formulas,
     nothing executed. ``grids`` maps sheet → rows from A1; ``names`` maps sheet → name → A1."""
@@ -191,12 +200,11 @@ class ValuesBook:
         return self.names.get(sheet, {}).get(name)
 
     def get(self, sheet: str, name: str) -> object:
-        coord = self.address(sheet, name)
+        coord = self.names.get(sheet, {}).get(name)  # self.address, inlined: a 汇总 calls this a million times
         if coord is None:
             return None
-        col, row = coordinate_from_string(coord)
+        r, c = grid_index(coord)
         grid = self.grids[sheet]
-        r, c = row - 1, column_index_from_string(col) - 1
         value = grid[r][c] if r < len(grid) and c < len(grid[r]) else None
         return None if value == "" else value
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from perfeval_xl.book import BookError, ValuesBook, split_ref
@@ -45,7 +46,9 @@ def canonical_value(v: object) -> str | None:
 
 
 def _esc(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("\n", "\\n").replace("|", "\\|")
+    if "\\" in text or "\n" in text or "|" in text:  # rare: checked first, as most cells are plain
+        return text.replace("\\", "\\\\").replace("\n", "\\n").replace("|", "\\|")
+    return text
 
 
 @dataclass
@@ -67,15 +70,18 @@ class Exported:
         for name, value in sorted(self.stamp().items()):
             if name not in NOT_COVERED:
                 lines.append(f"prop|{_esc(name)}|{_esc(canonical_value(value) or '')}")
+        formats = [_esc(f) for f in self.pkg.number_formats]
         for sheet in self.pkg.sheets:
             lines.append(f"sheet|{_esc(sheet.name)}|{sheet.state}")
+            styles = sheet.styles
             for r, row in enumerate(self.grids.get(sheet.name, []), start=1):
                 for c, v in enumerate(row, start=1):
-                    text = canonical_value(v)
-                    if text is not None:
-                        lines.append(f"{r},{c}|{_esc(self.pkg.number_format(sheet, r, c))}|{_esc(text)}")
-        for n in sorted(self.pkg.names, key=lambda n: (n.scope, n.name)):
-            lines.append(f"name|{_esc(n.scope)}|{_esc(n.name)}|{_esc(n.target)}")
+                    if v is None or v == "":
+                        continue
+                    xf = styles.get((r, c), 0)
+                    fmt = formats[xf] if xf < len(formats) else "General"
+                    lines.append(f"{r},{c}|{fmt}|{_esc(canonical_value(v))}")
+        lines += _name_lines(self.pkg.names)
         return "\n".join(lines).encode("utf-8")
 
     def digest(self) -> str:
@@ -83,17 +89,32 @@ class Exported:
 
     def book(self) -> ValuesBook:
         """The values as a read-only book, fields found by their defined names."""
-        names: dict[str, dict[str, str]] = {s.name: {} for s in self.pkg.sheets}
-        for n in self.pkg.names:
-            if "!" not in n.target or n.name.startswith("_xlnm."):
-                continue
-            try:
-                sheet, coord = split_ref(n.target)
-            except BookError:
-                continue
-            if not n.scope or n.scope == sheet:
-                names.setdefault(sheet, {}).setdefault(n.name, coord)
-        return ValuesBook(self.grids, names, str(self.properties.get("perfeval.template") or "") or None, self.pkg.path)
+        fields = _fields(tuple(s.name for s in self.pkg.sheets), self.pkg.names)
+        return ValuesBook(self.grids, fields, str(self.properties.get("perfeval.template") or "") or None, self.pkg.path)
+
+
+# What follows from the defined names alone is computed once for each distinct set of them:
+# every export of one template has the same (package.py parses each workbook.xml once too).
+@lru_cache(maxsize=16)
+def _name_lines(names: tuple[pk.DefinedName, ...]) -> tuple[str, ...]:
+    return tuple(f"name|{_esc(n.scope)}|{_esc(n.name)}|{_esc(n.target)}"
+                 for n in sorted(names, key=lambda n: (n.scope, n.name)))
+
+
+@lru_cache(maxsize=16)
+def _fields(sheets: tuple[str, ...], names: tuple[pk.DefinedName, ...]) -> dict[str, dict[str, str]]:
+    """sheet → field name → cell (shared by the books of one layout: never changed)."""
+    fields: dict[str, dict[str, str]] = {s: {} for s in sheets}
+    for n in names:
+        if "!" not in n.target or n.name.startswith("_xlnm."):
+            continue
+        try:
+            sheet, coord = split_ref(n.target)
+        except BookError:
+            continue
+        if not n.scope or n.scope == sheet:
+            fields.setdefault(sheet, {}).setdefault(n.name, coord)
+    return fields
 
 
 def read(path: Path, lim: pk.Limits | None = None) -> Exported:

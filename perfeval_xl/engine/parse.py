@@ -11,9 +11,10 @@ import datetime as _dt
 import re
 import unicodedata
 from decimal import Decimal
+from functools import lru_cache
 from typing import Literal, NamedTuple
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 Comparator = Literal[">=", "<=", ">", "<", "="]
 Kind = Literal["number", "percent", "date", "text"]
@@ -24,6 +25,8 @@ class ParseError(ValueError):
 
 
 class Value(BaseModel):
+    model_config = ConfigDict(frozen=True)  # parse_value's answers are shared from its cache
+
     raw: str
     comparator: Comparator | None = None
     number: Decimal | None = None  # a date's number is its day of a non-leap year
@@ -131,6 +134,17 @@ def excel_date(serial: Decimal) -> _dt.date:
 
 def parse_value(raw: object) -> Value:
     """Read one target or actual value. Text that is not a number is a qualitative value."""
+    if type(raw) in (str, int):  # not 1.0 for 1, True for 1 or -0.0 for 0.0: equal keys, other answers
+        return _cached_value(raw)
+    return _parse_value(raw)
+
+
+@lru_cache(maxsize=8192)  # a 汇总 meets the same targets and units in thousands of books
+def _cached_value(raw: str | int) -> Value:
+    return _parse_value(raw)
+
+
+def _parse_value(raw: object) -> Value:
     if isinstance(raw, bool):
         raise ParseError(f"“{raw}”不是指标值")
     if isinstance(raw, (_dt.date, _dt.datetime)):  # an Excel date cell, as openpyxl reads it

@@ -13,9 +13,7 @@ import tempfile
 from pathlib import Path
 from typing import Callable
 
-from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
-
-from perfeval_xl.book import BookError, ValuesBook, sheet_ref, split_ref
+from perfeval_xl.book import BookError, ValuesBook, grid_index, sheet_ref, split_ref
 from perfeval_xl.checks.assess import Assessment, assess
 from perfeval_xl.checks.findings import HEADER, RESULT_SHEET, SEVERITY, as_text, summary_lines
 from perfeval_xl.forms.template import TEMPLATE_PROP
@@ -160,8 +158,7 @@ class XlwingsBook:
 
 def _top_left(address: str) -> tuple[int, int]:
     """Rows and columns above and left of a block: ``B3:K40`` → (2, 1)."""
-    col, row = coordinate_from_string(address.split(":")[0].replace("$", ""))
-    return row - 1, column_index_from_string(col) - 1
+    return grid_index(address.split(":")[0].replace("$", ""))
 
 
 def _link(sheet: str, cell: str) -> str:
