@@ -338,6 +338,11 @@ def load(scheme_id: str = DEFAULT_SCHEME) -> Scheme:
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+def read_package_yaml(path) -> object:
+    """A data file shipped in the package (editions, report texts, examples)."""
+    return yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)
+
+
 def _load_builtin(scheme_id: str) -> Scheme:
     """A built-in edition, parsed once per process (and again only if its file changes)."""
     if scheme_id not in scheme_ids():  # also keeps ids from a hostile file out of the file system
@@ -354,7 +359,7 @@ def _file_stamp(path) -> tuple:
 
 @functools.lru_cache(maxsize=64)
 def _parse(path, stamp: tuple) -> Scheme:
-    return Scheme.model_validate(yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER))
+    return Scheme.model_validate(read_package_yaml(path))
 
 
 def scheme_ids() -> list[str]:

@@ -4,9 +4,8 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
-import yaml
-
 from perfeval_xl.book import OpenpyxlBook
+from perfeval_xl.engine.scheme import read_package_yaml
 from perfeval_xl.files import save_reproducible
 from perfeval_xl.forms.sets import template_sets
 from perfeval_xl.forms.printing import print_whole
@@ -17,7 +16,7 @@ EXAMPLE_FILENAME = "2023_岳阳市公共租赁房屋运营服务中心_部门整
 
 
 def build_example(name: str = "2023-yueyang") -> OpenpyxlBook:
-    data = yaml.safe_load((EXAMPLE_DIR / f"{name}.yaml").read_text(encoding="utf-8"))
+    data = read_package_yaml(EXAMPLE_DIR / f"{name}.yaml")
     book = OpenpyxlBook(build_workbook(template_sets()[data["template"]]))
     for sheet, values in data["values"].items():
         for field, value in values.items():

@@ -14,11 +14,9 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from importlib import resources
 from typing import Literal
 
-import yaml
-
 from perfeval_xl.book import Book
 from perfeval_xl.checks.assess import FormResult, blank, forms_in, number
-from perfeval_xl.engine.scheme import load as load_scheme
+from perfeval_xl.engine.scheme import load as load_scheme, read_package_yaml
 from perfeval_xl.forms.layout import Form, TemplateSet
 
 Kind = Literal["money", "percent", "count", "score", "text"]
@@ -32,7 +30,7 @@ def wording(template_id: str) -> dict:
     path = TEXTS / f"{template_id}.yaml"
     if not path.is_file():
         return {"figures": {}, "reports": [], "texts": []}
-    return yaml.safe_load(path.read_text(encoding="utf-8"))
+    return read_package_yaml(path)
 
 
 @dataclass
