@@ -317,9 +317,10 @@ def check_open_rows(c: _Checker, spec: IndicatorRows, scheme: Scheme) -> dict[st
     for i, (l1, _) in enumerate(spec.slots, start=1):
         p = f"{spec.prefix}{i}_"
         first_row.setdefault(l1, p + "weight")
-        v = {k: c.get(p + k) for k in ("name", "target", "actual", "weight", "direction", "level", "ratio", "adjusted")}
-        if all(blank(v[k]) for k in ("name", "target", "actual", "weight", "adjusted")):
+        v = {k: c.get(p + k) for k in ("name", "target", "actual", "weight", "adjusted")}
+        if all(blank(x) for x in v.values()):  # an unused row (most are): read nothing more
             continue
+        v.update((k, c.get(p + k)) for k in ("direction", "level", "ratio"))
         if blank(v["name"]):
             c.report(p + "name", "row_without_name", "已填写指标值或分值，但未填写三级指标名称")
             continue
@@ -632,9 +633,13 @@ def check_budget(c: _Checker, spec: IndicatorRows, parts: dict[str, Decimal]) ->
 def untouched(book: Book, sheet: str, form: Form) -> bool:
     """No input differs from the template (blank, "/" as seed 001 strikes out 附件3, the
     pre-filled default, or a derived input still holding its formula)."""
-    return all(blank(book.get(sheet, f.name)) or book.get(sheet, f.name) == f.default
-               or (_is_formula(f.default) and _is_formula(getattr(book, "raw", lambda *a: None)(sheet, f.name)))
-               for f in form.fields() if not f.computed and f.value is None)
+    raw = getattr(book, "raw", lambda *a: None)
+
+    def as_template(f: F) -> bool:
+        v = book.get(sheet, f.name)
+        return blank(v) or v == f.default or (_is_formula(f.default) and _is_formula(raw(sheet, f.name)))
+
+    return all(as_template(f) for f in form.fields() if not f.computed and f.value is None)
 
 
 def _is_formula(content: object) -> bool:

@@ -134,14 +134,23 @@ def excel_date(serial: Decimal) -> _dt.date:
 
 def parse_value(raw: object) -> Value:
     """Read one target or actual value. Text that is not a number is a qualitative value."""
-    if type(raw) in (str, int):  # not 1.0 for 1, True for 1 or -0.0 for 0.0: equal keys, other answers
+    kind = type(raw)  # by type: 1, 1.0 and True are equal keys with other answers
+    if kind is str or kind is int:
         return _cached_value(raw)
+    if kind is float:  # by text: -0.0 == 0.0
+        return _cached_float(repr(raw))
     return _parse_value(raw)
 
 
-@lru_cache(maxsize=8192)  # a 汇总 meets the same targets and units in thousands of books
+# A 汇总 meets the same targets, units and figures in thousands of books.
+@lru_cache(maxsize=8192)
 def _cached_value(raw: str | int) -> Value:
     return _parse_value(raw)
+
+
+@lru_cache(maxsize=8192)
+def _cached_float(text: str) -> Value:
+    return _parse_value(float(text))
 
 
 def _parse_value(raw: object) -> Value:

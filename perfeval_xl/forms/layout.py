@@ -7,6 +7,7 @@ readers, validators and formulas all find cells through those names, never throu
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Callable, Literal
 
 REPORT_YEAR = "report_year"  # the year the report is about (an input on the first sheet)
@@ -102,8 +103,12 @@ class Form:
     landscape: bool = False
     key: str = ""  # stable id of the layout (a sheet may be renamed, e.g. 附件3_2)
 
-    def fields(self) -> list[F]:
-        return [c for row in self.rows for c in row if isinstance(c, F)]
+    def fields(self) -> tuple[F, ...]:
+        return self._fields
+
+    @cached_property  # a form is built once and never changed; validation asks for this often
+    def _fields(self) -> tuple[F, ...]:
+        return tuple(c for row in self.rows for c in row if isinstance(c, F))
 
     def field(self, name: str) -> F:
         return next(f for f in self.fields() if f.name == name)
