@@ -105,3 +105,42 @@ def test_an_edited_edition_is_read_again(tmp_path, monkeypatch):
     path.write_text(edited, encoding="utf-8")
     os.utime(path, ns=(path.stat().st_mtime_ns + 10**9,) * 2)  # a coarse clock must not hide the edit
     assert scheme.load(sid).title == before.title + "（修订）"
+
+
+def test_the_fast_yaml_loader_reads_report_texts_and_examples_as_the_reference_loader_does():
+    from perfeval_xl.forms.example import EXAMPLE_DIR
+    from perfeval_xl.report.figures import TEXTS
+
+    files = [*TEXTS.iterdir(), *EXAMPLE_DIR.iterdir()]
+    assert len(files) >= 4
+    for path in files:
+        assert scheme.read_package_yaml(path) == yaml.safe_load(path.read_text(encoding="utf-8")), path.name
+
+
+# ----------------------------------------------------------------------------- collect
+def test_what_every_export_of_a_template_shares_is_parsed_once(tmp_path):
+    """A 汇总 of one template's exports parses workbook.xml and styles.xml once, and derives the
+    canonical name lines and the field map once."""
+    from perfeval_xl.bureau import package, stamp
+    from perfeval_xl.bureau.export import export
+
+    paths = [export(EXAMPLE, tmp_path / f"{i}.xlsx").path for i in range(2)]
+    for cached in (package._parse_workbook, package._parse_number_formats, stamp._name_lines, stamp._fields):
+        cached.cache_clear()
+    first, second = (stamp.read(p) for p in paths)
+    assert first.pkg.names is second.pkg.names
+    assert first.canonical() != b"" and second.book().names is first.book().names
+    for cached in (package._parse_workbook, package._parse_number_formats, stamp._name_lines, stamp._fields):
+        assert cached.cache_info().misses == 1, cached
+
+
+def test_cached_readings_of_typed_values_answer_as_a_fresh_reading():
+    """Equal keys with other answers are not shared: 1, 1.0, True and -0.0, 0.0."""
+    from perfeval_xl.engine.parse import ParseError, _parse_value, parse_value
+
+    for raw in (1, 1.0, 0.0, -0.0, "85%", "≥90%", 1.5, "1", 10**20):
+        assert parse_value(raw) == _parse_value(raw), raw
+    assert parse_value(-0.0).raw == "-0.0" and parse_value(0.0).raw == "0.0"
+    assert parse_value(1).raw == "1" and parse_value(1.0).raw == "1.0"
+    with pytest.raises(ParseError):
+        parse_value(True)

@@ -197,6 +197,17 @@ def _progress(done: int, total: int) -> None:
     sys.stderr.flush()
 
 
+def _prepare() -> None:
+    """Build here, once, the layouts and texts that reading any file needs: the workers are
+    forked from this process and inherit them, instead of each building its own."""
+    from perfeval_xl.checks.assess import project_keys
+    from perfeval_xl.report.figures import wording
+
+    for template_id, tset in template_sets().items():
+        project_keys(tset)
+        wording(template_id)
+
+
 def read_all(files: list[Path], workers: int = 2, progress=_progress, registry=None) -> list[UnitResult | Skipped]:
     """Read every file: in isolated worker processes (workers ≥ 1), or in this process (0)."""
     if workers <= 0:
@@ -206,6 +217,8 @@ def read_all(files: list[Path], workers: int = 2, progress=_progress, registry=N
             progress(i, len(files))
         return out
     from perfeval_xl.bureau.workers import run_isolated
+
+    _prepare()
 
     def fallback(path: Path, why: str) -> Skipped:
         return Skipped(file=display_name(path), reason=why, code="worker_failed")

@@ -213,13 +213,8 @@ def _scan_sheet(z: zipfile.ZipFile, sheet: SheetInfo, lim: Limits) -> None:
     are read whole and scanned with regular expressions in C; any other sheet is streamed
     through expat with a callback per tag, ten times slower."""
     info = z.getinfo(sheet.part)
-    if info.file_size <= PLAIN_PART_BYTES:
-        try:
-            data = z.read(info)
-        except Exception:  # CRC error, truncated data, zlib.error: _feed names the reason
-            data = None
-        if data is not None and _scan_plain(data, sheet, lim):
-            return
+    if info.file_size <= PLAIN_PART_BYTES and _scan_plain(_read(z, sheet.part), sheet, lim):
+        return
     _scan_streamed(z, info, sheet, lim)
 
 
@@ -348,11 +343,17 @@ NS = {
 }
 
 
+METADATA_PARTS = ("xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/styles.xml", "docProps/custom.xml")
+
+
 def _read(z: zipfile.ZipFile, name: str) -> bytes | None:
+    """A part's bytes, None when there is no such part."""
     try:
         return z.read(name)
     except KeyError:
         return None
+    except Exception as exc:  # CRC error, truncated data, zlib.error
+        raise PackageRefused("truncated", f"文件不完整（{name} 无法解压：{type(exc).__name__}）") from None
 
 
 def _tree(name: str, data: bytes) -> ET.Element:
@@ -506,7 +507,8 @@ def open_package(path: Path, lim: Limits | None = None) -> Package:
         _check_directory(z, lim)
         parts = {i.filename: i for i in z.infolist()}
         for name, info in parts.items():
-            if name.endswith((".xml", ".rels", ".vml")) and not name.startswith("xl/worksheets/"):
+            if (name.endswith((".xml", ".rels", ".vml")) and not name.startswith("xl/worksheets/")
+                    and name not in METADATA_PARTS):  # those are parsed whole below, DTDs refused
                 _check_prolog(z, info)
         sheets, names = _workbook(z)
         for sheet in sheets:
