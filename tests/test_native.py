@@ -330,3 +330,40 @@ def test_seed_fills_compute_in_libreoffice(lo, tmp_path, seed):
     for r, value in zip(scored, shown):
         assert value == native.NOT_COMPUTED or value == pytest.approx(float(r.total), abs=0.005), (r.sheet, value)
     assert any(isinstance(v, (int, float)) for v in shown)  # at least one sheet computes natively
+
+
+# --------------------------------------------------------------------------- typed scores out of range
+def test_a_typed_score_outside_its_range_counts_nothing_as_in_the_engine(lo, tmp_path):
+    """A score typed beyond its 分值 (自评调整, a judged row, an added row) or on a row marked
+    不适用 never enters the native 总分: the total is the engine's, and the score cell says why."""
+    from perfeval_xl.forms.sets import _typed
+
+    book = _seed_books()["004"]
+    form = next(f for f in template_sets()["2020"].forms if f.indicators and not f.indicators.slots)
+    scheme = load(form.indicators.scheme)
+    sheet = form.sheet
+    typed = [i for i, ind in enumerate(scheme.indicators, start=1) if _typed(ind)]
+    scored = next(i for i, ind in enumerate(scheme.indicators, start=1) if ind.rule.kind != "judged")
+    assert len(typed) >= 2
+    book.set(sheet, f"sc{typed[0]}_score", float(scheme.indicators[typed[0] - 1].weight) + 3)  # beyond 分值
+    book.set(sheet, f"sc{typed[1]}_na", "不适用")  # a score stays typed on a 不适用 row
+    book.set(sheet, f"sc{scored}_adjusted", -1)
+    for k, v in {"l1": scheme.indicators[0].l1, "l2": "自设", "name": "增加的指标", "weight": 5, "score": 7}.items():
+        book.set(sheet, f"add1_{k}", v)
+    path = tmp_path / "out-of-range.xlsx"
+    book.wb.save(path)
+    engine = next(r for r in assess(book).forms if r.sheet == sheet)
+    names = ["score_total", f"sc{scored}_score", "score_sum"]
+    total, adjusted, points = lo.recalc(path, [(sheet, book.address(sheet, n)) for n in names])
+    assert total == pytest.approx(float(engine.total), abs=0.005)
+    assert points == pytest.approx(float(engine.score_sum if engine.score_sum is not None else engine.total), abs=0.005)
+    assert adjusted == native.OUT_OF_RANGE
+
+    book = OpenpyxlBook.open(EXAMPLE)  # the 2023 自评表: 调整后得分 beyond 分值
+    book.set("附件2", "ind1_adjusted", 99)
+    path = tmp_path / "2023.xlsx"
+    book.wb.save(path)
+    engine = next(r for r in assess(book).forms if r.sheet == "附件2")
+    total, score = lo.recalc(path, [("附件2", book.address("附件2", n)) for n in ("score_total", "ind1_score")])
+    assert total == pytest.approx(float(engine.total), abs=0.005) and total < 98
+    assert score == native.OUT_OF_RANGE

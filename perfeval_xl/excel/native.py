@@ -27,6 +27,7 @@ from perfeval_xl.engine import parse, rules
 NEEDS_ADDIN = "需加载项计算"
 NOT_COMPUTED = "有得分未算出"  # a total whose parts are not all numbers
 NO_RATE = "无法计算"
+OUT_OF_RANGE = "得分超出分值"  # a typed score outside [0, 分值]: it counts nothing, as in the engine
 EPS = "1E-11"
 MAX_DECIMALS = 6
 MAX_DIGITS = 12
@@ -421,6 +422,12 @@ def rescaled_total(points: str, applicable: str, full: Decimal) -> str:
     """总分 按百分制折算 (checks/assess.rescale): 得分合计 ÷ 适用指标分值合计 × 总分, half-up."""
     return (f'=IF(NOT(ISNUMBER({points})),{points},IF(N({applicable})=0,0,'
             f'IF(N({applicable})={num(full)},{points},ROUND({points}*{num(full)}/{applicable}+{EPS},2))))')
+
+
+def typed_score(score: str, weight: str) -> str:
+    """A score the evaluator typed, as it counts in a total: within [0, 分值], or OUT_OF_RANGE
+    (text, which SUM skips), as checks/assess leaves such a row out of the total and reports it."""
+    return f'IF(AND(ISNUMBER({score}),OR({score}<0,{score}>N({weight}))),{q(OUT_OF_RANGE)},{score})'
 
 
 def total(parts: list[str]) -> str:

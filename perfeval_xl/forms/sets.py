@@ -136,7 +136,7 @@ def _indicator_block(scheme_id: str, prefix: str, score_head: str,
             F(p + "name", "三级指标", "text"), F(p + "target", "年度指标值", "text", hint=TARGET_HINT),
             F(p + "actual", "实际完成值", "text", hint=ACTUAL_HINT), F(p + "weight", "分值", "score"),
             F(p + "score", score_head, "score",
-              formula=f'=IF({p}adjusted<>"",{p}adjusted,{p}computed)'),
+              formula=f'=IF({p}adjusted<>"",{native.typed_score(p + "adjusted", p + "weight")},{p}computed)'),
             F(p + "reason", "偏差原因分析及改进措施", "text"),
             # 成本指标 are 反向 even when written "68.4万元" (seed 001): pre-filled, editable
             F(p + "direction", "指标方向", "choice", choices=DIRECTIONS, helper=True,
@@ -328,6 +328,11 @@ ADDED_ROWS = 3  # rows for indicators the unit adds (判断打分), as the 参�
 _SCORE_HELPER_HEADS = ("计算得分", "调整后得分\n(自评调整时填)", "是否适用\n(不适用时选)", "适用指标\n分值")
 
 
+def _typed(ind: Indicator) -> bool:
+    """A judged row scored on one line: its 自评得分 is typed, and counts through a helper."""
+    return ind.rule.kind == "judged" and len(_parts(ind)) == 1
+
+
 def _score_cells(scheme_id: str, p: str, ind: Indicator, parts: list[str], default: str | None) -> list:
     """指标值 … 适用指标分值 of one 三级指标: the score computed from the input at the row's
     (adaptable) 分值, or typed (judged rows); 不适用 selectable."""
@@ -335,9 +340,11 @@ def _score_cells(scheme_id: str, p: str, ind: Indicator, parts: list[str], defau
     applicability = [F(p + "na", "是否适用", "choice", choices=APPLICABILITY, helper=True, rows=k),
                      F(p + "applied", "适用指标分值", "score", helper=True, rows=k,
                        formula=f'=IF({p}na="{NOT_APPLICABLE}",0,N({p}weight))')]
-    if ind.rule.kind == "judged" and k == 1:  # no formula in the text: the score itself is typed
+    if _typed(ind):  # no formula in the text: the score itself is typed
+        counted = f'IF({p}na="{NOT_APPLICABLE}","",{native.typed_score(p + "score", p + "weight")})'
         return [F(p + "value", "评价情况", "text"),
-                F(p + "score", "自评得分", "score", note=ind.standard, hint=rule_hint(ind.rule, ind.weight)),
+                F(p + "score", "自评得分", "score", note=ind.standard, hint=rule_hint(ind.rule, ind.weight),
+                  helpers=((p + "score__counted", counted),)),
                 F(p + "reason", "扣分原因和其他说明", "text"), T(""), T(""), *applicability]
     if k == 1:
         rate = ind.input_kind == "rate"
@@ -357,7 +364,8 @@ def _score_cells(scheme_id: str, p: str, ind: Indicator, parts: list[str], defau
     return [
         value,
         F(p + "score", "自评得分", "score", rows=k,
-          formula=f'=IF({p}na="{NOT_APPLICABLE}","{NOT_APPLICABLE}",IF({p}adjusted<>"",{p}adjusted,{p}computed))'),
+          formula=f'=IF({p}na="{NOT_APPLICABLE}","{NOT_APPLICABLE}",'
+                  f'IF({p}adjusted<>"",{native.typed_score(p + "adjusted", p + "weight")},{p}computed))'),
         F(p + "reason", "扣分原因和其他说明", "text", rows=k),
         F(p + "computed", "计算得分", "score", helper=True, rows=k, **computed.kw()),
         F(p + "adjusted", "调整后得分", "score", helper=True, rows=k), *applicability,
@@ -373,7 +381,8 @@ def _added_row(p: str, level1: tuple[str, ...], split: bool, texts: int) -> list
         F(p + "name", "三级指标", "text"), *([weight] if split else []),
         F(p + "standard", "评分标准（评价要点）", "text"), *[T("") for _ in range(texts - 1)],
         *([] if split else [weight]), F(p + "value", "评价情况", "text"),
-        F(p + "score", "自评得分", "score", hint="按评价要点自评打分：0至本行分值"),
+        F(p + "score", "自评得分", "score", hint="按评价要点自评打分：0至本行分值",
+          helpers=((p + "score__counted", native.typed_score(p + "score", p + "weight")),)),
         F(p + "reason", "扣分原因和其他说明", "text"), T(""), T(""), T(""),
         F(p + "applied", "适用指标分值", "score", helper=True, formula=f"=N({p}weight)"),
     ]
@@ -426,7 +435,9 @@ def score_sheet(sheet: str, scheme_id: str, title: str, texts=STANDARD, split: b
     def total(suffix: str) -> str:
         return "=SUM(" + ",".join(p + suffix for p in prefixes) + ")"
     weight_total = F("weight_total", "分值合计", "score", formula=total("weight"))
-    score_sum = F("score_sum", "得分合计", "score", formula=native.total([p + "score" for p in prefixes]))
+    counted = [f"sc{i}_score" + ("__counted" if _typed(ind) else "") for i, ind in enumerate(inds, start=1)]
+    counted += [f"add{i}_score__counted" for i in range(1, ADDED_ROWS + 1)]
+    score_sum = F("score_sum", "得分合计", "score", formula=native.total(counted))
     if split:  # 合计 | 100 | | 100 | | 100 | … | 99, as seed 004 附件3-2 prints its 总分 row
         sums = [T("合计"), T(f"{scheme.total:g}"), T(""), T(f"{scheme.total:g}"), T(""), weight_total,
                 *[T("") for _ in texts], T(""), score_sum, T("")]

@@ -202,7 +202,7 @@ WARN_FILL = PatternFill("solid", fgColor="F8CBAD")  # orange: something to expla
 def live_checks(form: Form) -> list[tuple[str, str]]:
     """(field to colour, condition): the problems shown while the accountant types, in any
     spreadsheet program (conditional formatting, no add-in): a lost point without 偏差原因,
-    执行率 under 90 % without a reason, an adjusted score outside [0, 分值]."""
+    执行率 under 90 % without a reason, an adjusted or typed score outside [0, 分值]."""
     names = {f.name for f in form.fields()}
     out = []
     if {"exec_rate", "exec_reason"} <= names:
@@ -212,9 +212,15 @@ def live_checks(form: Form) -> list[tuple[str, str]]:
             p = f"{form.indicators.prefix}{i}_"
             out.append((p + "reason", f'AND(ISNUMBER({p}score),ISNUMBER({p}weight),{p}score<{p}weight,'
                                       f'TRIM({p}reason)="")'))
-            out.append((p + "adjusted", f'AND(ISNUMBER({p}adjusted),OR({p}adjusted<0,'
-                                        f'AND(ISNUMBER({p}weight),{p}adjusted>{p}weight)))'))
+            out.append((p + "adjusted", _outside(p + "adjusted", p + "weight")))
+        for f in form.fields():  # a typed 自评得分 (judged and added rows) counts through a helper
+            if any(name.endswith("score__counted") for name, _ in f.helpers):
+                out.append((f.name, _outside(f.name, f.name.removesuffix("score") + "weight")))
     return [(n, c) for n, c in out if n in names]
+
+
+def _outside(score: str, weight: str) -> str:
+    return f"AND(ISNUMBER({score}),OR({score}<0,AND(ISNUMBER({weight}),{score}>{weight})))"
 
 
 def write_live_checks(ws, form: Form) -> None:
