@@ -180,6 +180,11 @@ def grid_index(coord: str) -> tuple[int, int]:
     return row - 1, column_index_from_string(col) - 1
 
 
+def grid_positions(names: dict[str, dict[str, str]]) -> dict[str, dict[str, tuple[int, int]]]:
+    """sheet → name → A1 as sheet → name → zero-based (row, column)."""
+    return {sheet: {name: grid_index(coord) for name, coord in cells.items()} for sheet, cells in names.items()}
+
+
 class ValuesBook:
     """A read-only book over plain cell values (an exported file read by calamine): no formulas,
     nothing executed. ``grids`` maps sheet → rows from A1; ``names`` maps sheet → name → A1."""
@@ -187,8 +192,11 @@ class ValuesBook:
     path: Path | None
 
     def __init__(self, grids: dict[str, list[list]], names: dict[str, dict[str, str]],
-                 template: str | None, path: Path | None = None):
+                 template: str | None, path: Path | None = None,
+                 positions: dict[str, dict[str, tuple[int, int]]] | None = None):
+        """``positions``: the names' zero-based (row, column), when the caller has them already."""
         self.grids, self.names, self._template, self.path = grids, names, template, path
+        self.positions = positions if positions is not None else grid_positions(names)
 
     def template_id(self) -> str | None:
         return self._template
@@ -200,10 +208,10 @@ class ValuesBook:
         return self.names.get(sheet, {}).get(name)
 
     def get(self, sheet: str, name: str) -> object:
-        coord = self.names.get(sheet, {}).get(name)  # self.address, inlined: a 汇总 calls this a million times
-        if coord is None:
+        at = self.positions.get(sheet, {}).get(name)  # a 汇总 calls this a million times
+        if at is None:
             return None
-        r, c = grid_index(coord)
+        r, c = at
         grid = self.grids[sheet]
         value = grid[r][c] if r < len(grid) and c < len(grid[r]) else None
         return None if value == "" else value

@@ -341,3 +341,16 @@ def test_lxml_mode_is_what_was_asked():
     if want is None:
         pytest.skip("PERFEVAL_TEST_LXML not set: openpyxl uses lxml if it is installed")
     assert openpyxl.xml.LXML is (want == "1")
+
+
+def test_a_cells_canonical_text_is_the_reference_one():
+    """The fast path of the canonical form writes what canonical_value and _esc write."""
+    import datetime as dt
+
+    from perfeval_xl.bureau import stamp
+
+    values = [None, "", "a", "a|b", "x\\ny", "多行\n文本", 0.0, -0.0, 1.0, 0.1 + 0.2, 1e308, 85, True, False,
+              dt.date(2023, 12, 31), dt.datetime(2023, 1, 2, 3, 4), dt.time(8, 30), dt.timedelta(days=1.5)]
+    for v in values:
+        reference = stamp.canonical_value(v)
+        assert stamp._cell_text(v) == (None if reference is None else stamp._esc(reference)), repr(v)

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from perfeval_xl.book import BookError, ValuesBook, split_ref
+from perfeval_xl.book import BookError, ValuesBook, grid_positions, split_ref
 from perfeval_xl.bureau import package as pk
 
 STAMP_PREFIX = "perfeval."
@@ -43,6 +43,17 @@ def canonical_value(v: object) -> str | None:
     if isinstance(v, (_dt.datetime, _dt.date, _dt.time, _dt.timedelta)):
         return "d:" + (v.isoformat() if not isinstance(v, _dt.timedelta) else str(v.total_seconds()))
     return "s:" + str(v)
+
+
+def _cell_text(v: object) -> str | None:
+    """_esc(canonical_value(v)), with the common types first (a 汇总 does this a million times)."""
+    kind = type(v)
+    if kind is float:
+        return "n:" + format(v, ".15g")
+    if kind is str:
+        return "s:" + _esc(v) if v else None
+    text = canonical_value(v)
+    return None if text is None else _esc(text)
 
 
 def _esc(text: str) -> str:
@@ -76,11 +87,10 @@ class Exported:
             styles = sheet.styles
             for r, row in enumerate(self.grids.get(sheet.name, []), start=1):
                 for c, v in enumerate(row, start=1):
-                    if v is None or v == "":
-                        continue
-                    xf = styles.get((r, c), 0)
-                    fmt = formats[xf] if xf < len(formats) else "General"
-                    lines.append(f"{r},{c}|{fmt}|{_esc(canonical_value(v))}")
+                    text = _cell_text(v)
+                    if text is not None:
+                        xf = styles.get((r, c), 0)
+                        lines.append(f"{r},{c}|{formats[xf] if xf < len(formats) else 'General'}|{text}")
         lines += _name_lines(self.pkg.names)
         return "\n".join(lines).encode("utf-8")
 
@@ -89,8 +99,9 @@ class Exported:
 
     def book(self) -> ValuesBook:
         """The values as a read-only book, fields found by their defined names."""
-        fields = _fields(tuple(s.name for s in self.pkg.sheets), self.pkg.names)
-        return ValuesBook(self.grids, fields, str(self.properties.get("perfeval.template") or "") or None, self.pkg.path)
+        fields, positions = _fields(tuple(s.name for s in self.pkg.sheets), self.pkg.names)
+        return ValuesBook(self.grids, fields, str(self.properties.get("perfeval.template") or "") or None,
+                          self.pkg.path, positions)
 
 
 # What follows from the defined names alone is computed once for each distinct set of them:
@@ -102,8 +113,8 @@ def _name_lines(names: tuple[pk.DefinedName, ...]) -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=16)
-def _fields(sheets: tuple[str, ...], names: tuple[pk.DefinedName, ...]) -> dict[str, dict[str, str]]:
-    """sheet → field name → cell (shared by the books of one layout: never changed)."""
+def _fields(sheets: tuple[str, ...], names: tuple[pk.DefinedName, ...]) -> tuple[dict, dict]:
+    """sheet → field name → cell, and → (row, column): shared by the books of one layout, never changed."""
     fields: dict[str, dict[str, str]] = {s: {} for s in sheets}
     for n in names:
         if "!" not in n.target or n.name.startswith("_xlnm."):
@@ -114,7 +125,7 @@ def _fields(sheets: tuple[str, ...], names: tuple[pk.DefinedName, ...]) -> dict[
             continue
         if not n.scope or n.scope == sheet:
             fields.setdefault(sheet, {}).setdefault(n.name, coord)
-    return fields
+    return fields, grid_positions(fields)
 
 
 def read(path: Path, lim: pk.Limits | None = None) -> Exported:
