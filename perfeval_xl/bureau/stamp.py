@@ -87,7 +87,7 @@ class Exported:
             styles = sheet.styles
             for r, row in enumerate(self.grids.get(sheet.name, []), start=1):
                 for c, v in enumerate(row, start=1):
-                    text = _cell_text(v)
+                    text = None if v is None else _cell_text(v)
                     if text is not None:
                         xf = styles.get((r, c), 0)
                         lines.append(f"{r},{c}|{formats[xf] if xf < len(formats) else 'General'}|{text}")
