@@ -27,7 +27,8 @@ from perfeval_xl.engine import parse, rules
 NEEDS_ADDIN = "需加载项计算"
 NOT_COMPUTED = "有得分未算出"  # a total whose parts are not all numbers
 NO_RATE = "无法计算"
-OUT_OF_RANGE = "得分超出分值"  # a typed score outside [0, 分值]: it counts nothing, as in the engine
+# A typed score outside [0, 分值]: it counts nothing, as in the engine (short: 得分 columns are narrow).
+OUT_OF_RANGE = "超出分值"
 EPS = "1E-11"
 MAX_DECIMALS = 6
 MAX_DIGITS = 12
