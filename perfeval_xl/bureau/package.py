@@ -1,7 +1,8 @@
 """The gate every workbook from outside passes before anything parses it.
 
 A workbook is a zip of XML parts. Before openpyxl or calamine see a file, this module checks,
-from the zip's central directory and by scanning the sheets' tags (no tree in memory): that it is a zip at all (a PDF, an encrypted or old binary file, a truncated copy each
+from the zip's central directory and by scanning the sheets' tags (no tree in memory): that it
+is a zip at all (a PDF, an encrypted or old binary file, a truncated copy each
 get their own Chinese reason), how many parts it has, how large they are uncompressed, how far
 they were compressed (zip bombs), how large each sheet is (declared ``<dimension>``, the farthest
 cell, the number of cells: one cell at XFD1048576 makes a reader allocate the whole grid), and
