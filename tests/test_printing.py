@@ -127,3 +127,21 @@ def test_messages_come_from_the_rule_data():
             assert f"0至{ind.weight:g}分" in prompt
         if ind.rule.kind == "choice":
             assert all(o.label in prompt for o in ind.rule.options)
+
+
+@pytest.mark.parametrize("path", TEMPLATES, ids=lambda p: p.name)
+def test_computed_cells_shrink_a_message_to_their_width(path):
+    """需加载项计算 or 有得分未算出 in a narrow 得分 column shows whole (seen cut in LibreOffice
+    before): every computed score, rate and total cell shrinks to fit; typed cells do not."""
+    from perfeval_xl.forms.template import addresses
+
+    wb = openpyxl.load_workbook(path)
+    checked = 0
+    for form in next(t for t in template_sets().values() if t.filename == path.name).forms:
+        where = addresses(form)
+        for f in form.fields():
+            cell = wb[form.sheet][where[f.name].replace("$", "")]
+            if f.kind != "text":
+                assert bool(cell.alignment.shrink_to_fit) == f.computed, (form.sheet, f.name)
+                checked += f.computed
+    assert checked > 50

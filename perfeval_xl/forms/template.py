@@ -104,8 +104,10 @@ def _style(c, item) -> None:
         return
     c.font = Font(name=FONT, size=10)
     c.number_format = NUMBER_FORMATS.get(item.kind, "General")
+    # A computed cell may show a message (需加载项计算, 有得分未算出) wider than its column: it
+    # shrinks to fit, in Excel, WPS and LibreOffice alike, rather than spill or be cut.
     c.alignment = Alignment(horizontal="left" if item.kind == "text" else "center", vertical="center",
-                            wrap_text=item.kind == "text")
+                            wrap_text=item.kind == "text", shrink_to_fit=item.computed and item.kind != "text")
     if item.computed or item.value is not None:
         c.fill = COMPUTED_FILL
         c.value = item.value
