@@ -125,12 +125,13 @@ def test_what_every_export_of_a_template_shares_is_parsed_once(tmp_path):
     from perfeval_xl.bureau.export import export
 
     paths = [export(EXAMPLE, tmp_path / f"{i}.xlsx").path for i in range(2)]
-    for cached in (package._parse_workbook, package._parse_number_formats, stamp._name_lines, stamp._fields):
+    caches = (package._parse_workbook, package._parse_number_formats, stamp._name_lines, stamp._fields)
+    for cached in caches:
         cached.cache_clear()
     first, second = (stamp.read(p) for p in paths)
     assert first.pkg.names is second.pkg.names
     assert first.canonical() != b"" and second.book().names is first.book().names
-    for cached in (package._parse_workbook, package._parse_number_formats, stamp._name_lines, stamp._fields):
+    for cached in caches:
         assert cached.cache_info().misses == 1, cached
 
 

@@ -140,11 +140,16 @@ def _feed(z: zipfile.ZipFile, info: zipfile.ZipInfo, parser, chunk: int = 1 << 1
     except expat.ExpatError as exc:
         raise PackageRefused("bad_xml", f"文件已损坏：{info.filename} 不是有效的XML（{expat.ErrorString(exc.code)}）") from None
     except (zipfile.BadZipFile, EOFError, OSError, ValueError) as exc:  # CRC error, truncated data
-        raise PackageRefused("truncated", f"文件不完整（{info.filename} 无法解压：{type(exc).__name__}）") from None
+        raise _cannot_decompress(info.filename, exc) from None
     except Exception as exc:  # zlib.error and the like
         if isinstance(exc, PackageRefused):
             raise
-        raise PackageRefused("truncated", f"文件不完整（{info.filename} 无法解压）") from None
+        raise _cannot_decompress(info.filename) from None
+
+
+def _cannot_decompress(name: str, exc: Exception | None = None) -> PackageRefused:
+    why = f"：{type(exc).__name__}" if exc is not None else ""
+    return PackageRefused("truncated", f"文件不完整（{name} 无法解压{why}）")
 
 
 def _check_prolog(z: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
@@ -354,7 +359,7 @@ def _read(z: zipfile.ZipFile, name: str) -> bytes | None:
     except KeyError:
         return None
     except Exception as exc:  # CRC error, truncated data, zlib.error
-        raise PackageRefused("truncated", f"文件不完整（{name} 无法解压：{type(exc).__name__}）") from None
+        raise _cannot_decompress(name, exc) from None
 
 
 def _tree(name: str, data: bytes) -> ET.Element:
