@@ -239,3 +239,27 @@ def test_draft_and_libreoffice(department):
     assert f"部门平均分{avg[6]:.2f}分（各单位得分的算术平均）" in flat and "加权" not in flat
     project_total = next(r for r in wb["项目支出"].iter_rows(min_row=4, values_only=True) if r[0] == "合计")[3]
     assert f"支出金额合计{project_total:,.2f}万元" in flat and "【请填写：存在的问题及原因】" in flat
+
+
+def test_ribbon_button(department, tmp_path):
+    """部门汇总 from the ribbon: the folder picked, its 名单.txt used, both files written."""
+    import shutil
+
+    from perfeval_xl.excel.ribbon import ExcelUI, on_button
+
+    from .fake_xlwings import FakeApp
+
+    folder = tmp_path / "所属单位"
+    folder.mkdir()
+    for name in NAMES[:2]:
+        shutil.copy(department["inbox"] / f"{name}.xlsx", folder)
+    (folder / "名单.txt").write_text(f"{NAMES[1]}\n*{BENJI}\n", encoding="utf-8")
+    app = FakeApp()
+    book = app.books.open(EXAMPLE)
+    app.folder_to_pick = folder
+    on_button("department", book, ExcelUI(app))
+    assert "已列入 2 个单位（名单：名单.txt）" in app.alerts[-1]
+    assert app.books.list[-1].fullname == str(folder / "部门汇总.xlsx")
+    ws = openpyxl.load_workbook(folder / "部门汇总.xlsx")["单位得分表"]
+    assert [ws.cell(r, 2).value for r in (4, 5)] == [f"{BENJI}（本级）", NAMES[1]]
+    assert (folder / "部门汇总_部门自评报告（初稿）.docx").exists()
