@@ -50,7 +50,8 @@ def fill(book: OpenpyxlBook, name: str, f: dict, lines_blank: bool = False) -> N
     s("proj_business_final", f["lines"][0][1])
     s("proj_ops_final", f["lines"][1][1])
     for key, items in (("proj_district", f["items"]), ("proj_transfer", f["transfer"])):
-        for k, (item, amount) in enumerate(items, start=1):
+        for k in range(1, 5):  # every line, so that one book serves unit after unit
+            item, amount = items[k - 1] if k <= len(items) else (None, None)
             book.set("附件1", f"{key}{k}_item", item)
             s(f"{key}{k}_final", amount)
         s(f"{key}_final", sum((a for _, a in items), D(0)))
@@ -64,13 +65,14 @@ def fill(book: OpenpyxlBook, name: str, f: dict, lines_blank: bool = False) -> N
     book.set("附件2", "exec_reason", "部分项目跨年度实施")
 
 
-def source(tmp, name: str, f: dict, **kw):
-    book = OpenpyxlBook.open(EXAMPLE)
+def source(tmp, book: OpenpyxlBook, name: str, f: dict, year: int = 2023, **kw):
+    """The example (one book, refilled for each unit) with unit ``name``'s figures, saved."""
     fill(book, name, f, **kw)
+    book.set("附件1", "report_year", year)
     path = tmp / "src" / f"{name}.xlsx"
     path.parent.mkdir(exist_ok=True)
     book.wb.save(path)
-    return path, book
+    return path
 
 
 @pytest.fixture(scope="module")
@@ -78,22 +80,18 @@ def department(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("department")
     inbox = tmp / "各单位"
     registry = tmp / "公钥登记表.json"
+    book = OpenpyxlBook.open(EXAMPLE)
     for i, name in enumerate(NAMES):
         key, _ = signing.issue(name, tmp / "keys", registry)
         # unit 8 fills its 三公 totals and leaves the lines blank: its lines disagree with its totals
-        src, _ = source(tmp, name, figures(i), lines_blank=i == 8)
-        export(src, inbox / f"{name}.xlsx", key=key)
-    draft, _ = source(tmp, "某县草稿单位", figures(9))
+        export(source(tmp, book, name, figures(i), lines_blank=i == 8), inbox / f"{name}.xlsx", key=key)
+    draft = source(tmp, book, "某县草稿单位", figures(9))
     (inbox / "草稿.xlsx").write_bytes(draft.read_bytes())
-    src, _ = source(tmp, "某县改动单位", figures(10))
-    altered = export(src, tmp / "改动.xlsx", sign=False).path
+    altered = export(source(tmp, book, "某县改动单位", figures(10)), tmp / "改动.xlsx", sign=False).path
     wb = openpyxl.load_workbook(altered)
     wb["附件2"][OpenpyxlBook(wb).address("附件2", "budget_full")] = 99999
     wb.save(inbox / "改动.xlsx")
-    src, book = source(tmp, "某县往年单位", figures(11))
-    book.set("附件1", "report_year", 2022)
-    book.wb.save(src)
-    export(src, inbox / "往年.xlsx", sign=False)
+    export(source(tmp, book, "某县往年单位", figures(11), year=2022), inbox / "往年.xlsx", sign=False)
     roster = tmp / "名单.txt"
     roster.write_text("\n".join(ROSTER), encoding="utf-8")
     out = tmp / "部门汇总.xlsx"

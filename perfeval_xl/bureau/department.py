@@ -234,7 +234,6 @@ def _reopen(u: UnitResult, paths: dict[str, list[Path]], registry: dict | None) 
 def build(inputs: Iterable[Path], roster: Path | None = None, weighting: Weighting = "equal",
           registry: Path | None = None, workers: int = 2, department: str | None = None,
           progress=None) -> Department:
-    from perfeval_xl.bureau.collect import _progress
     from perfeval_xl.bureau.signing import load_registry
 
     inputs = [Path(p) for p in inputs]
@@ -244,7 +243,8 @@ def build(inputs: Iterable[Path], roster: Path | None = None, weighting: Weighti
         if names is not None:  # collect reads the roster without the 本级 marks
             clean = Path(tmp) / "名单.txt"
             clean.write_text("\n".join(names), encoding="utf-8")
-        col = collect(inputs, weighting, workers, progress or _progress, registry, clean)
+        shown = {"progress": progress} if progress else {}  # else collect's own progress bar
+        col = collect(inputs, weighting, workers, registry=registry, roster=clean, **shown)
     reg = load_registry(registry) if registry else None
     counted = [u for u in col.units if u.status == COUNTED and u.main is not None]
     year, template = _choose_edition(counted, benji)

@@ -104,7 +104,7 @@ class Table:
         for row in self.rows + ([self.last] if self.last else []):
             out.append([_shown(v, f) for v, f in zip(row, self.formats)])
         if self.last and len(out[-1]) > 1 and out[-1][1] == out[-1][0]:
-            out[-1][1] = ""  # 合计 is merged over 序号 and 单位名称 in the workbook
+            out[-1][0] = ""  # 合计 is merged over 序号 and 单位名称 in the workbook: shown under 单位名称
         return out
 
     def split(self, keep: list[int]) -> list[list[str]]:
@@ -261,16 +261,19 @@ def build(path: Path) -> Draft:
 
 
 def _small_tables(doc) -> None:
-    """Tables of many columns in 五号 (10.5 pt), or 小五 (9 pt) beyond eight columns, so they fit
-    the 156 mm of a 公文 page."""
+    """Tables in 五号 (10.5 pt), or 小五 (9 pt) beyond six columns, 序号 narrow and 单位名称 wide,
+    so that they fit the 156 mm of a 公文 page."""
     from docx.shared import Mm, Pt
 
     for table in doc.tables:
         n = len(table.columns)
-        size = Pt(9 if n > 8 else 10.5)
+        size = Pt(9 if n > 6 else 10.5)
         table.autofit = False
-        rest = (156 - 12 - 42) / max(n - 2, 1)  # 序号 narrow, 单位名称 wide, the others share the rest
-        widths = [Mm(12), Mm(42), *[Mm(rest)] * (n - 2)]
+        first, name = (10, 36) if n > 6 else (12, 42)  # 序号 narrow, 单位名称 wide, the others share the rest
+        rest = (156 - first - name) / max(n - 2, 1)
+        widths = [Mm(first), Mm(name), *[Mm(rest)] * (n - 2)]
+        for column, width in zip(table.columns, widths):  # the grid, which LibreOffice follows
+            column.width = width
         for row in table.rows:
             for cell, width in zip(row.cells, widths):
                 cell.width = width
