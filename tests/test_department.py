@@ -261,3 +261,6 @@ def test_ribbon_button(department, tmp_path):
     ws = openpyxl.load_workbook(folder / "部门汇总.xlsx")["单位得分表"]
     assert [ws.cell(r, 2).value for r in (4, 5)] == [f"{BENJI}（本级）", NAMES[1]]
     assert (folder / "部门汇总_部门自评报告（初稿）.docx").exists()
+    on_button("department", book, ExcelUI(app))  # again: its own 部门汇总 and 名单 are not units' files
+    states = [r[4] for r in openpyxl.load_workbook(folder / "部门汇总.xlsx")["报送情况"].iter_rows(min_row=3, values_only=True)]
+    assert states == ["计入", "计入"]

@@ -199,7 +199,7 @@ def read_figures(uf: UnitFigures, ex: st.Exported) -> None:
 # ----------------------------------------------------------------------------- the department
 def _choose_edition(units: list[UnitResult], benji: str | None) -> tuple[int, str]:
     for u in units:
-        if u.unit == benji:
+        if clean_name(u.unit) == benji:
             return u.year, u.template
     counts = Counter((u.year, u.template) for u in units)
     return max(counts, key=lambda k: (counts[k], k[0])) if counts else (0, "")
@@ -231,6 +231,36 @@ def _reopen(u: UnitResult, paths: dict[str, list[Path]], registry: dict | None) 
     return why
 
 
+def _collect(inputs: list[Path], names: list[str] | None, weighting: Weighting, workers: int,
+             registry: Path | None, progress) -> Collection:
+    with tempfile.TemporaryDirectory(prefix="perfeval-dept-") as tmp:
+        clean = None
+        if names is not None:  # collect reads the roster without the 本级 marks
+            clean = Path(tmp) / "名单.txt"
+            clean.write_text("\n".join(names), encoding="utf-8")
+        shown = {"progress": progress} if progress else {}  # else collect's own progress bar
+        return collect(inputs, weighting, workers, registry=registry, roster=clean, **shown)
+
+
+def _units(counted: list[UnitResult], names: list[str] | None, benji: str | None,
+           edition: tuple[int, str]) -> tuple[list[UnitResult], list[Issue]]:
+    """The units of the department's year and template, 本级 first, then in the roster's order."""
+    issues, chosen = [], []
+    order = {n: i for i, n in enumerate(names or [])}
+    for u in counted:
+        if (u.year, u.template) != edition:
+            issues.append(Issue("error", "dept_other_edition", u.unit, u.file,
+                                f"{u.unit}为{u.year}年度、模板{u.template}，与部门的{edition[0]}年度、模板{edition[1]}"
+                                "不同，未列入部门各表"))
+            continue
+        chosen.append(u)
+        if names is not None and clean_name(u.unit) not in order:
+            issues.append(Issue("warning", "dept_not_on_roster", u.unit, u.file,
+                                f"{u.unit}不在单位名单中，已列在名单单位之后"))
+    chosen.sort(key=lambda u: (clean_name(u.unit) != benji, order.get(clean_name(u.unit), len(order)), u.unit))
+    return chosen, issues
+
+
 def build(inputs: Iterable[Path], roster: Path | None = None, weighting: Weighting = "equal",
           registry: Path | None = None, workers: int = 2, department: str | None = None,
           progress=None) -> Department:
@@ -238,52 +268,27 @@ def build(inputs: Iterable[Path], roster: Path | None = None, weighting: Weighti
 
     inputs = [Path(p) for p in inputs]
     names, benji = read_roster(roster) if roster else (None, None)
-    with tempfile.TemporaryDirectory(prefix="perfeval-dept-") as tmp:
-        clean = None
-        if names is not None:  # collect reads the roster without the 本级 marks
-            clean = Path(tmp) / "名单.txt"
-            clean.write_text("\n".join(names), encoding="utf-8")
-        shown = {"progress": progress} if progress else {}  # else collect's own progress bar
-        col = collect(inputs, weighting, workers, registry=registry, roster=clean, **shown)
+    col = _collect(inputs, names, weighting, workers, registry, progress)
     reg = load_registry(registry) if registry else None
     counted = [u for u in col.units if u.status == COUNTED and u.main is not None]
     year, template = _choose_edition(counted, benji)
-    issues: list[Issue] = []
-    chosen = []
-    for u in counted:
-        if (u.year, u.template) == (year, template):
-            chosen.append(u)
-        else:
-            issues.append(Issue("error", "dept_other_edition", u.unit, u.file,
-                                f"{u.unit}为{u.year}年度、模板{u.template}，与部门的{year}年度、模板{template}不同，"
-                                "未列入部门各表"))
-    order = {n: i for i, n in enumerate(names or [])}
-    chosen.sort(key=lambda u: (u.unit != benji, order.get(clean_name(u.unit), len(order)), u.unit))
+    chosen, issues = _units(counted, names, benji, (year, template))
     paths = _paths(inputs)
-    units = []
-    for u in chosen:
-        uf = UnitFigures(u, benji=u.unit == benji)
-        if names is not None and clean_name(u.unit) not in order:
-            issues.append(Issue("warning", "dept_not_on_roster", u.unit, u.file,
-                                f"{u.unit}不在单位名单中，已列在名单单位之后"))
-        if template in FIGURE_TEMPLATES:
-            ex = _reopen(u, paths, reg)
-            if isinstance(ex, str):
-                issues.append(Issue("error", "dept_figures_unread", u.unit, u.file, f"未能读取{u.unit}的数字：{ex}"))
-            else:
-                read_figures(uf, ex)
-        units.append(uf)
+    units = [UnitFigures(u, benji=clean_name(u.unit) == benji) for u in chosen]
+    for uf in units if template in FIGURE_TEMPLATES else []:
+        ex = _reopen(uf.result, paths, reg)
+        if isinstance(ex, str):
+            issues.append(Issue("error", "dept_figures_unread", uf.name, uf.result.file, f"未能读取{uf.name}的数字：{ex}"))
+        else:
+            read_figures(uf, ex)
     if units and template not in FIGURE_TEMPLATES:
         issues.append(Issue("warning", "dept_no_figures", "", "",
                             f"模板{template}的工作簿没有“三公”经费和项目支出分行数字，部门只列单位得分表"))
-    parts = list(units[0].result.main.parts) if units else []
     df = col.table()
-    files = {u.result.file for u in units}
-    rows = df[df["文件"].isin(files) & (df["表类"] == KIND[True])]
-    average = col.average(rows) if len(rows) else {}
-    name = department or (units[0].name if units and units[0].benji else "")
-    dep = Department(name, year, template, weighting, units, col, parts, average, issues,
-                     Path(roster).name if roster else "")
+    rows = df[df["文件"].isin({uf.result.file for uf in units}) & (df["表类"] == KIND[True])]
+    dep = Department(department or (units[0].name if units and units[0].benji else ""), year, template, weighting,
+                     units, col, list(units[0].result.main.parts) if units else [],
+                     col.average(rows) if len(rows) else {}, issues, Path(roster).name if roster else "")
     dep.issues += check(dep)
     return dep
 

@@ -359,6 +359,7 @@ def department_folder(book, ui) -> Path | None:
     """部门汇总 of a folder of unit exports: 名单.txt / 名单.xlsx and 公钥登记表.json there are used
     when present; writes 部门汇总.xlsx and the department's report draft beside them."""
     from perfeval_xl.bureau import department, department_book
+    from perfeval_xl.bureau.collect import find_files
     from perfeval_xl.report.department import report_department
 
     folder = ui.pick_folder()
@@ -366,9 +367,12 @@ def department_folder(book, ui) -> Path | None:
         return None
     roster = next((folder / n for n in ROSTER_NAMES if (folder / n).exists()), None)
     registry = folder / "公钥登记表.json"
-    dep = department.build([folder], roster, registry=registry if registry.exists() else None, workers=0,
+    out = folder / "部门汇总.xlsx"
+    ours = {out.name, "汇总.xlsx", *ROSTER_NAMES}  # what this tool wrote or reads there is no unit's file
+    files = [p for p in find_files([folder]) if p.name not in ours]
+    dep = department.build(files, roster, registry=registry if registry.exists() else None, workers=0,
                            progress=lambda done, total: ui.status(f"部门汇总中 {done}/{total}"))
-    out = department_book.write(dep, folder / "部门汇总.xlsx")
+    department_book.write(dep, out)
     draft, _ = report_department(out)
     ui.open(out)
     errors = sum(i.severity == "error" for i in dep.issues)

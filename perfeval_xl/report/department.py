@@ -243,7 +243,7 @@ def build(path: Path) -> Draft:
     name = str(props.get("perfeval.department") or "")
     year = int(props.get("perfeval.year") or 0)
     totals, sangong, projects = tables.get(TOTALS), tables.get(SANGONG), tables.get(PROJECTS)
-    blocks = [Block("title", f"{year}年度{name or '（部门）'}部门整体支出绩效自评报告"),
+    blocks = [Block("title", f"{year}年度{name or PLACEHOLDER + '部门名称】'}部门整体支出绩效自评报告"),
               Block("heading", "一、部门基本情况"), *_basic(props, totals, scores),
               Block("heading", "二、一般公共预算支出情况"), Block("sub", "（一）预算执行情况"), *_execution(totals)]
     if totals is not None:
