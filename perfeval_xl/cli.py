@@ -76,7 +76,9 @@ def cmd_report(args) -> int:
     from perfeval_xl.report.department import is_department_book, report_department
 
     if is_department_book(Path(args.file)):
-        out, d = report_department(Path(args.file), Path(args.output) if args.output else None)
+        from perfeval_xl.bureau.department_book import read
+
+        out, d = report_department(Path(args.file), *read(Path(args.file)), Path(args.output) if args.output else None)
         print(f"已生成部门自评报告初稿：{out}")
         print(f"部门：{d.unit or '（未填写）'}    年度：{d.year}")
         print("数字均取自部门汇总工作簿；【请填写：…】处请部门补充。")

@@ -264,3 +264,22 @@ def test_ribbon_button(department, tmp_path):
     on_button("department", book, ExcelUI(app))  # again: its own 部门汇总 and 名单 are not units' files
     states = [r[4] for r in openpyxl.load_workbook(folder / "部门汇总.xlsx")["报送情况"].iter_rows(min_row=3, values_only=True)]
     assert states == ["计入", "计入"]
+
+
+def test_roster_syntax(tmp_path):
+    from perfeval_xl.book import BookError
+    from perfeval_xl.bureau.department import read_roster
+
+    txt = tmp_path / "名单.txt"
+    txt.write_bytes("单位名称\n乙 中心\n甲局(本级)\n丙所\n乙中心\n".encode("gb18030"))
+    assert read_roster(txt) == (["乙中心", "甲局", "丙所"], "甲局")  # GBK, spaces, half-width brackets, a repeat
+    txt.write_text("＊甲局\n乙中心\n", encoding="utf-8")
+    assert read_roster(txt) == (["甲局", "乙中心"], "甲局")
+    txt.write_text("甲局*\n乙中心（本级）\n", encoding="utf-8")
+    with pytest.raises(BookError, match="本级的单位不止一个"):
+        read_roster(txt)
+    wb = openpyxl.Workbook()
+    for row in (["单位名称", "本级"], ["乙中心", None], ["甲局", "√"], ["丙所", "否"]):
+        wb.active.append(row)
+    wb.save(tmp_path / "名单.xlsx")
+    assert read_roster(tmp_path / "名单.xlsx") == (["乙中心", "甲局", "丙所"], "甲局")

@@ -4,7 +4,8 @@
 Each table sheet: a title, a line naming the department and the unit (万元), one or two header
 rows, a row per unit (or project), the 合计 row (SUM formulas, so the sheet stays a sum of what
 it shows) or the 部门平均分 row, and notes (weighting, the totals in words). Sheet-scoped names
-表头 / 表体 / 表注 mark the parts, so the report draft reads the tables back (report/department.py).
+表头 / 表体 / 表注 mark the parts, so ``read`` gives the tables back for the report draft
+(report/department.py).
 Every figure's file and cell is listed in 来源. Fonts 宋体 (tables) and 仿宋 (notes), A4, one
 page wide, header rows repeated, row heights set for every text to print whole.
 """
@@ -14,8 +15,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from perfeval_xl.bureau.department import (SANGONG_LINES, Department, UnitFigures, total)
+from perfeval_xl.book import BookError
 from perfeval_xl.bureau.collect import COUNTED
+from perfeval_xl.bureau.department import SANGONG_LINES, Department, UnitFigures, total
 from perfeval_xl.files import atomic_write
 from perfeval_xl.forms.printing import height_needed
 from perfeval_xl.report import department as rd
@@ -357,3 +359,52 @@ def write(dep: Department, out: Path) -> Path:
         wb.close()
 
     return atomic_write(Path(out), body)
+
+
+# ----------------------------------------------------------------------------- reading back
+def _bounds(ref: str) -> tuple[int, int, int, int]:
+    """``'项目支出'!$A$4:$E$45`` → (min col, min row, max col, max row)."""
+    from openpyxl.utils import range_boundaries
+
+    return range_boundaries(ref.split("!")[-1].replace("$", ""))
+
+
+def _grid(ws, ref: str) -> list[list]:
+    """A range's values; a merged cell's value in each cell it covers."""
+    c1, r1, c2, r2 = _bounds(ref)
+    merged = {}
+    for m in ws.merged_cells.ranges:
+        top = ws.cell(m.min_row, m.min_col).value
+        for r in range(m.min_row, m.max_row + 1):
+            for c in range(m.min_col, m.max_col + 1):
+                merged[(r, c)] = top
+    return [[merged.get((r, c), ws.cell(r, c).value) for c in range(c1, c2 + 1)] for r in range(r1, r2 + 1)]
+
+
+def read(path: Path) -> tuple[dict[str, object], dict[str, rd.Table]]:
+    """A 部门汇总's properties and its tables, values as the cells hold them (after the gate)."""
+    import openpyxl
+
+    from perfeval_xl.bureau.package import open_package
+
+    open_package(Path(path))
+    try:
+        wb = openpyxl.load_workbook(path, data_only=True)
+    except Exception as exc:
+        raise BookError(f"无法作为Excel工作簿打开：{Path(path).name}（{type(exc).__name__}）") from None
+    props = {p.name: p.value for p in wb.custom_doc_props}
+    out = {}
+    for ws in wb.worksheets:
+        names = ws.defined_names
+        if "表头" not in names or "表体" not in names:
+            continue
+        head = _grid(ws, names["表头"].attr_text)
+        heads = ["\n".join(dict.fromkeys(str(r[c]) for r in head if r[c] not in (None, ""))) for c in range(len(head[0]))]
+        body = _grid(ws, names["表体"].attr_text)
+        col, row = _bounds(names["表体"].attr_text)[:2]
+        formats = [ws.cell(row, col + c).number_format for c in range(len(heads))]
+        has_last = bool(body) and isinstance(body[-1][0], str)  # 合计 / 部门平均分, not a 序号
+        notes = [r[0] for r in _grid(ws, names["表注"].attr_text)] if "表注" in names else []
+        out[ws.title] = rd.Table(heads, formats, [r for r in body if isinstance(r[0], (int, float))],
+                                 body[-1] if has_last else None, [str(n) for n in notes if n])
+    return props, out

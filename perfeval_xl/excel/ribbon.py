@@ -373,7 +373,7 @@ def department_folder(book, ui) -> Path | None:
     dep = department.build(files, roster, registry=registry if registry.exists() else None, workers=0,
                            progress=lambda done, total: ui.status(f"部门汇总中 {done}/{total}"))
     department_book.write(dep, out)
-    draft, _ = report_department(out)
+    draft, _ = report_department(out, *department_book.read(out))
     ui.open(out)
     errors = sum(i.severity == "error" for i in dep.issues)
     ui.alert(f"已列入 {len(dep.units)} 个单位（{'名单：' + roster.name if roster else '未找到名单文件，按单位名称排序'}）；"

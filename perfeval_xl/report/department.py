@@ -1,8 +1,8 @@
 """The department's 自评报告 draft, from a 部门汇总 workbook (``perfeval-xl department``).
 
-The workbook is the contract: this module names its sheets and columns (the writer,
-bureau/department_book.py, uses these names), reads its tables back through the sheet names
-表头 / 表体 / 表注, and drafts the report in the 公文 layout of the unit draft (report/word.py):
+The workbook is the contract: this module names its sheets and columns, which the writer
+(bureau/department_book.py) uses and its reader gives back as ``Table``s (through the sheet names
+表头 / 表体 / 表注); from those this module drafts the report in the 公文 layout of the unit draft (report/word.py):
 every figure is a cell of the 部门汇总, what only the department knows is 【请填写：…】.
 The 预算执行 paragraph uses the department's own 执行率 (Σ执行数 ÷ Σ预算数) and says so where
 the plain average of the units' rates differs.
@@ -135,45 +135,6 @@ def is_department_book(path: Path) -> bool:
         return False
 
 
-def _grid(ws, ref: str) -> list[list]:
-    from openpyxl.utils import range_boundaries
-
-    c1, r1, c2, r2 = range_boundaries(ref.split("!")[-1].replace("$", ""))
-    merged = {}
-    for m in ws.merged_cells.ranges:
-        top = ws.cell(m.min_row, m.min_col).value
-        for r in range(m.min_row, m.max_row + 1):
-            for c in range(m.min_col, m.max_col + 1):
-                merged[(r, c)] = top
-    return [[merged.get((r, c), ws.cell(r, c).value) for c in range(c1, c2 + 1)] for r in range(r1, r2 + 1)]
-
-
-def read_tables(path: Path) -> tuple[dict[str, object], dict[str, Table]]:
-    """The workbook's properties and its tables, values as the cells hold them."""
-    import openpyxl
-
-    from perfeval_xl.bureau.package import open_package
-
-    open_package(Path(path))
-    wb = openpyxl.load_workbook(path, data_only=True)
-    props = {p.name: p.value for p in wb.custom_doc_props}
-    out = {}
-    for ws in wb.worksheets:
-        names = ws.defined_names
-        if "表头" not in names or "表体" not in names:
-            continue
-        head = _grid(ws, names["表头"].attr_text)
-        heads = ["\n".join(dict.fromkeys(str(r[c]) for r in head if r[c] not in (None, ""))) for c in range(len(head[0]))]
-        body = _grid(ws, names["表体"].attr_text)
-        c1 = ws[names["表体"].attr_text.split("!")[-1].split(":")[0].replace("$", "")]
-        formats = [ws.cell(c1.row, c1.column + c).number_format for c in range(len(heads))]
-        has_last = bool(body) and isinstance(body[-1][0], str)
-        notes = [r[0] for r in _grid(ws, names["表注"].attr_text)] if "表注" in names else []
-        out[ws.title] = Table(heads, formats, [r for r in body if r[0] is not None and not isinstance(r[0], str)],
-                              body[-1] if has_last else None, [str(n) for n in notes if n])
-    return props, out
-
-
 # ----------------------------------------------------------------------------- the draft
 def _dec(v) -> Decimal | None:
     return None if v in (None, "") or isinstance(v, str) else Decimal(str(v))
@@ -233,13 +194,13 @@ def _table_blocks(table: Table | None, columns: list[str | None]) -> list[Block]
     return out
 
 
-def build(path: Path) -> Draft:
+def build(props: dict[str, object], tables: dict[str, Table]) -> Draft:
+    """The draft from a 部门汇总's properties and tables (bureau/department_book.read)."""
     from perfeval_xl.book import BookError
 
-    props, tables = read_tables(path)
     scores = tables.get(SCORES)
     if scores is None:
-        raise BookError(f"{Path(path).name}不是部门汇总工作簿（缺少“{SCORES}”工作表）")
+        raise BookError(f"不是部门汇总工作簿（缺少“{SCORES}”工作表）")
     name = str(props.get("perfeval.department") or "")
     year = int(props.get("perfeval.year") or 0)
     totals, sangong, projects = tables.get(TOTALS), tables.get(SANGONG), tables.get(PROJECTS)
@@ -287,12 +248,14 @@ def default_output(path: Path) -> Path:
     return Path(path).with_name(f"{Path(path).stem}_部门自评报告（初稿）.docx")
 
 
-def report_department(path: Path, out: Path | None = None) -> tuple[Path, Draft]:
+def report_department(path: Path, props: dict[str, object], tables: dict[str, Table],
+                      out: Path | None = None) -> tuple[Path, Draft]:
+    """Write the draft of the 部门汇总 at ``path`` (read by bureau/department_book.read)."""
     from perfeval_xl.book import BookError
     from perfeval_xl.files import write_zip
     from perfeval_xl.report import word
 
-    d = build(path)
+    d = build(props, tables)
     out = Path(out) if out else default_output(path)
     if out.suffix.lower() != ".docx":
         raise BookError(f"报告文件应以 .docx 结尾：{out.name}")
