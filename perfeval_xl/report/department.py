@@ -209,7 +209,8 @@ def build(props: dict[str, object], tables: dict[str, Table]) -> Draft:
               Block("heading", "二、一般公共预算支出情况"), Block("sub", "（一）预算执行情况"), *_execution(totals)]
     if totals is not None:
         n = len(totals.heads)
-        blocks += [Block("para", totals.notes[-1]), Block("table", rows=totals.split([0, 1, 2, 3, 4])),
+        blocks += [Block("para", totals.notes[-1]), Block("para", "预算执行（万元）："),
+                   Block("table", rows=totals.split([0, 1, 2, 3, 4])), Block("para", "支出结构（万元）及人员（人）："),
                    Block("table", rows=totals.split([0, 1, *range(5, n)]))]
     blocks += [Block("sub", "（二）项目支出情况"), *_table_blocks(projects, [None])]
     blocks += [Block("sub", "（三）“三公”经费情况"), *_table_blocks(sangong, list(BUDGET_FINAL))]
