@@ -73,6 +73,16 @@ def cmd_assess(args) -> int:
 
 def cmd_report(args) -> int:
     from perfeval_xl.report import report_file
+    from perfeval_xl.report.department import is_department_book, report_department
+
+    if is_department_book(Path(args.file)):
+        from perfeval_xl.bureau.department_book import read
+
+        out, d = report_department(Path(args.file), *read(Path(args.file)), Path(args.output) if args.output else None)
+        print(f"已生成部门自评报告初稿：{out}")
+        print(f"部门：{d.unit or '（未填写）'}    年度：{d.year}")
+        print("数字均取自部门汇总工作簿；【请填写：…】处请部门补充。")
+        return 0
 
     out, _, a = report_file(Path(args.file), Path(args.output) if args.output else None)
     print(f"已生成报告初稿：{out}")
@@ -190,6 +200,29 @@ def cmd_collect(args) -> int:
     return _print_collection(args, col)
 
 
+def cmd_department(args) -> int:
+    from perfeval_xl.bureau import department, department_book
+
+    dep = department.build([Path(p) for p in args.inputs], Path(args.roster) if args.roster else None,
+                           args.weights, Path(args.registry) if args.registry else None, args.workers,
+                           args.department)
+    out = department_book.write(dep, Path(args.output))
+    col = dep.collection
+    print(f"部门：{dep.name or '（未指定，可用 --department 给出）'}    年度：{dep.year}    模板：{dep.template}")
+    print(f"列入部门各表 {len(dep.units)} 个单位；读取 {len(col.units)} 个文件，未计入 {len(col.not_counted())} 个，"
+          f"未读取 {len(col.skipped)} 个，未报送 {len(col.missing())} 个")
+    for u in col.not_counted():
+        print(f"  未计入 {u.file}：{u.status}")
+    for name, why in col.missing():
+        print(f"  未报送 {name}：{why}")
+    errors = sum(i.severity == "error" for i in dep.issues)
+    print(f"校验：错误 {errors} 项，提示 {len(dep.issues) - errors} 项（见“校验结果”工作表）")
+    for i in dep.issues:
+        print(f"  [{'错误' if i.severity == 'error' else '提示'}] {i.message}")
+    print(f"已写出：{out}")
+    return 0
+
+
 def cmd_rollup(args) -> int:
     from perfeval_xl.book import OpenpyxlBook
     from perfeval_xl.bureau.collect import rollup_book
@@ -284,8 +317,8 @@ def build_parser() -> argparse.ArgumentParser:
     _file_command(sub, "score", "评分：计算各表得分、总分和等次，并校验", cmd_assess)
     s = _file_command(sub, "validate", "校验：列出错误和提示（退出码 0 无错误，1 有错误，2 文件无法读取）", cmd_assess)
     s.add_argument("--report", help="同时核对Word报告（.docx）中的数字与表中数字")
-    s = sub.add_parser("report", help="生成自评报告Word初稿：数字取自工作簿，单位填写的内容留出【请填写：…】")
-    s.add_argument("file", help="工作簿文件（.xlsx）")
+    s = sub.add_parser("report", help="生成自评报告Word初稿：数字取自工作簿，单位填写的内容留出【请填写：…】；部门汇总工作簿生成部门自评报告")
+    s.add_argument("file", help="工作簿文件（.xlsx），或 department 生成的部门汇总.xlsx")
     s.add_argument("-o", "--output", help="输出的 .docx（默认放在工作簿旁）")
     s.set_defaults(func=cmd_report)
     s = sub.add_parser("export", help="锁定导出：校验无误后写出去除公式、保护并盖章的新文件（原文件不变）")
@@ -315,6 +348,16 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true")
     _limit_option(s)
     s.set_defaults(func=cmd_collect)
+    s = sub.add_parser("department", help="部门汇总：由所属单位的导出文件生成部门自评用的单位得分表、“三公”经费表、项目支出表和部门合计表")
+    s.add_argument("inputs", nargs="+", help="各单位导出文件或文件夹")
+    s.add_argument("--roster", help="单位名单（.txt 每行一个，本级加“（本级）”或“*”；.xlsx 第一列，“本级”列标记本级），决定表中顺序")
+    s.add_argument("-o", "--output", required=True, help="部门汇总工作簿，如 部门汇总.xlsx")
+    s.add_argument("--weights", choices=["equal", "budget"], default="equal", help="部门平均分：算术平均（默认）或按全年预算数加权")
+    s.add_argument("--registry", help="财政局的公钥登记表，用于核验签名")
+    s.add_argument("--department", help="部门名称（默认：名单中本级单位的名称）")
+    s.add_argument("--workers", type=int, default=2, help="并行进程数（0：不另起进程）")
+    _limit_option(s)
+    s.set_defaults(func=cmd_department)
     s = sub.add_parser("rollup", help="同一工作簿内多个单位（或项目）评分表的部门汇总")
     s.add_argument("file")
     s.add_argument("-o", "--output")

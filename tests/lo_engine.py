@@ -35,6 +35,10 @@ class LibreOffice:
         """Every formula cell after recalculation: (sheet, address, value or {"error": code})."""
         return [tuple(c) for c in self._ask({"op": "scan", "path": str(Path(path).resolve())})["cells"]]
 
+    def pdf(self, path: Path, out: Path) -> Path:
+        """``path`` (a workbook, recalculated, or a .docx) rendered to PDF at ``out``."""
+        return Path(self._ask({"op": "pdf", "path": str(Path(path).resolve()), "out": str(Path(out).resolve())})["pdf"])
+
     def close(self) -> None:
         if self.proc.poll() is None:
             self.proc.stdin.write(json.dumps({"op": "quit"}) + "\n")

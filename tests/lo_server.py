@@ -7,6 +7,8 @@ Requests:
       open the book, recalculate everything, return the listed cells' values
   {"op": "scan", "path": "/abs/book.xlsx"}
       open, recalculate, return every formula cell: [sheet, address, value]
+  {"op": "pdf", "path": "/abs/book.xlsx", "out": "/abs/book.pdf"}
+      open (a workbook recalculated, or a text document) and store it as PDF
   {"op": "quit"}
 Values: numbers as floats, text as strings, an error cell as {"error": code}.
 """
@@ -106,6 +108,18 @@ def scan(desktop, path):
         doc.close(True)
 
 
+def to_pdf(desktop, path, out):
+    doc = open_recalculated(desktop, path) if not path.endswith(".docx") else desktop.loadComponentFromURL(
+        uno.systemPathToFileUrl(os.path.abspath(path)), "_blank", 0, (prop("Hidden", True),))
+    try:
+        spreadsheet = doc.supportsService("com.sun.star.sheet.SpreadsheetDocument")
+        doc.storeToURL(uno.systemPathToFileUrl(os.path.abspath(out)),
+                       (prop("FilterName", "calc_pdf_Export" if spreadsheet else "writer_pdf_Export"),))
+        return out
+    finally:
+        doc.close(True)
+
+
 def start_office():
     """One headless soffice in a throwaway profile, listening on a free loopback port."""
     profile = tempfile.mkdtemp(prefix="lo-uno-")
@@ -129,6 +143,8 @@ def main():
                     break
                 if req["op"] == "recalc":
                     answer = {"values": recalc(desktop, req["path"], req["cells"])}
+                elif req["op"] == "pdf":
+                    answer = {"pdf": to_pdf(desktop, req["path"], req["out"])}
                 elif req["op"] == "scan":
                     answer = {"cells": scan(desktop, req["path"])}
                 else:

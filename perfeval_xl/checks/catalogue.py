@@ -66,6 +66,14 @@ CATALOGUE: dict[str, Code] = {
     "forced_export": Code("强制导出", "校验有错误时带原因强制导出，不计入平均"),
     "duplicate_file": Code("重复报送", "同一单位同一年度同一模板有较新的导出文件，本文件不计入平均"),
     "odd_filename": Code("文件名编码异常", "文件名不是有效的UTF-8编码，已照常读取"),
+    # department roll-up (perfeval-xl department)
+    "dept_lines_mismatch": Code("单位分项与合计不符", "单位的“三公”经费或项目支出各项之和与其附件1、附件2的合计不同"),
+    "dept_totals_mismatch": Code("部门合计与各单位之和不符", "部门表中的合计与各单位数字之和不同（两张表的合计互不相符）"),
+    "dept_other_edition": Code("年度或模板与部门不同", "单位按另一年度或另一模板自评，未列入部门各表"),
+    "dept_not_on_roster": Code("不在单位名单中", "计入的单位不在部门的单位名单中，列在名单单位之后"),
+    "dept_figures_unread": Code("单位数字未能读取", "汇总后再次读取单位文件时失败或印章不再通过，该单位的数字为空"),
+    "dept_no_figures": Code("模板没有分项数字", "该模板的工作簿没有“三公”经费和项目支出分行数字，部门只列单位得分表"),
+    "dept_benji_includes_units": Code("本级数字可能含下属单位", "本级的全年预算数等于其余单位之和，部门合计可能重复计算"),
     # bureau: files not read at all (package gate, workers)
     "not_workbook": Code("不是Excel工作簿", "文件不是xlsx工作簿（如PDF、改了扩展名的文件）"),
     "encrypted": Code("文件已加密", "设有打开密码的工作簿，须另存为未加密的工作簿"),

@@ -25,7 +25,9 @@ HELP_TEXT = (
     "1. 在黄色单元格填写数据，灰色单元格自动计算；\n"
     "2. 点“评分”计算得分和等次，点“校验”检查问题，结果在“校验结果”工作表；\n"
     "3. 无错误后点“锁定导出”，在原文件旁生成报送财政局的锁定文件；\n"
-    "4. 财政局用“汇总”选择存放各单位文件的文件夹，生成汇总表。\n"
+    "4. 财政局用“汇总”选择存放各单位文件的文件夹，生成汇总表；\n"
+    "5. 主管部门用“部门汇总”选择存放所属单位导出文件的文件夹（可放“名单.txt”，本级加“（本级）”），"
+    "生成部门汇总表和部门自评报告初稿。\n"
     "评分标准见各评分表的批注和“评分标准”列；详细说明见 docs/ 目录。"
 )
 
@@ -346,6 +348,37 @@ def collect_folder(book, ui) -> Path | None:
     write_summary(col, out)
     ui.open(out)
     ui.alert(f"已汇总 {len(col.units)} 个文件，跳过 {len(col.skipped)} 个。汇总表：{out}")
+    return out
+
+
+ROSTER_NAMES = ("名单.txt", "名单.xlsx", "单位名单.txt", "单位名单.xlsx")
+
+
+@handler("department")
+def department_folder(book, ui) -> Path | None:
+    """部门汇总 of a folder of unit exports: 名单.txt / 名单.xlsx and 公钥登记表.json there are used
+    when present; writes 部门汇总.xlsx and the department's report draft beside them."""
+    from perfeval_xl.bureau import department, department_book
+    from perfeval_xl.bureau.collect import find_files
+    from perfeval_xl.report.department import report_department
+
+    folder = ui.pick_folder()
+    if folder is None:
+        return None
+    roster = next((folder / n for n in ROSTER_NAMES if (folder / n).exists()), None)
+    registry = folder / "公钥登记表.json"
+    out = folder / "部门汇总.xlsx"
+    ours = {out.name, "汇总.xlsx", *ROSTER_NAMES}  # what this tool wrote or reads there is no unit's file
+    files = [p for p in find_files([folder]) if p.name not in ours]
+    dep = department.build(files, roster, registry=registry if registry.exists() else None, workers=0,
+                           progress=lambda done, total: ui.status(f"部门汇总中 {done}/{total}"))
+    department_book.write(dep, out)
+    draft, _ = report_department(out, *department_book.read(out))
+    ui.open(out)
+    errors = sum(i.severity == "error" for i in dep.issues)
+    ui.alert(f"已列入 {len(dep.units)} 个单位（{'名单：' + roster.name if roster else '未找到名单文件，按单位名称排序'}）；"
+             f"未计入 {len(dep.collection.not_counted())} 个文件，未报送 {len(dep.collection.missing())} 个单位；"
+             f"校验发现错误 {errors} 项。\n部门汇总：{out}\n报告初稿：{draft}")
     return out
 
 
