@@ -55,7 +55,7 @@ def cmd_assess(args) -> int:
     book, a = assess_file(Path(args.file))
     if getattr(args, "report", None):
         from perfeval_xl.checks.assess import identify
-        from perfeval_xl.checks.narrative import check_report
+        from perfeval_xl.report.narrative import check_report
 
         a.findings += check_report(Path(args.report), book, identify(book), a.forms, a.unit)
     if args.output:

@@ -1,5 +1,5 @@
 """The Word draft of the 自评报告 (perfeval_xl/report/) and report text against the tables
-(perfeval_xl/checks/narrative.py), on the example (seed 001) and on seeds 004 and 000 typed into
+(perfeval_xl.report.narrative.py), on the example (seed 001) and on seeds 004 and 000 typed into
 the 2020 form."""
 import re
 import shutil
@@ -14,7 +14,7 @@ from docx.shared import Pt
 
 from perfeval_xl.book import OpenpyxlBook
 from perfeval_xl.checks.assess import assess, identify
-from perfeval_xl.checks.narrative import check_report, check_text, claims
+from perfeval_xl.report.narrative import check_report, check_text, claims
 from perfeval_xl.forms.sets import template_sets
 from perfeval_xl.forms.template import build_workbook
 from perfeval_xl.office import convert

@@ -56,7 +56,7 @@ CATALOGUE: dict[str, Code] = {
     # budget execution
     "low_execution_without_reason": Code("执行率低于90%未说明原因", "预算执行率低于90%，须说明原因"),
     "indicators_outrun_spending": Code("指标得分明显高于执行得分", "指标得分率明显高于预算执行得分率"),
-    # report text (checks/narrative.py)
+    # report text (report/narrative.py)
     "narrative_mismatch": Code("报告文字与表中数字不符", "报告文字中紧跟表中项目名称（如基本支出、执行率）的数字与表中数字不同"),
     "report_placeholder": Code("报告仍有待填写内容", "Word报告中还有【请填写：…】占位文字"),
     # bureau: stamp, signature and collection rules (collect, verify)

@@ -3,7 +3,7 @@
 One YAML file per template set (report/texts/<set>.yaml) names every figure once: where it is
 (``附件2!budget_full``, a defined name), or how it follows from others (a sum, a ratio, a score
 of the assessment). The Word draft (draft.py) writes these figures into its wording, and the
-narrative check (checks/narrative.py) compares what a report text states with the same figures:
+narrative check (report/narrative.py) compares what a report text states with the same figures:
 one list, so the draft and the check can never disagree about what 基本支出 means.
 """
 from __future__ import annotations
