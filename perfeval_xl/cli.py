@@ -52,12 +52,8 @@ def cmd_assess(args) -> int:
     from perfeval_xl.checks.findings import as_json, as_text
     from perfeval_xl.scoring import assess_file, write_scored_copy
 
-    book, a = assess_file(Path(args.file))
-    if getattr(args, "report", None):
-        from perfeval_xl.checks.assess import identify
-        from perfeval_xl.report.narrative import check_report
-
-        a.findings += check_report(Path(args.report), book, identify(book), a.forms, a.unit)
+    report = getattr(args, "report", None)
+    book, a = assess_file(Path(args.file), Path(report) if report else None)
     if args.output:
         write_scored_copy(book, a, Path(args.output))
     if args.json:
