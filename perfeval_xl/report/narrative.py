@@ -1,14 +1,23 @@
 """Report text against the tables: a number stated next to a label the tables hold (基本支出、
 执行率、编制…) that the table contradicts is a finding naming the text, the number and the cell.
 
-What is read: the workbook's report text cells (附件4 sections, 2-1 / 2-2 综述) and, when given,
-a Word report. Which words mean which figure is data, per template set: the ``labels`` of
-report/texts/<set>.yaml, over the same ``figures`` the Word draft is written from.
+What is read: the workbook's report text cells (附件4 sections, 2-1 / 2-2 综述, 冷水滩 附件1 /
+附件3) and, when given, a Word report. Which words mean which figure is data, per template set:
+the ``labels`` of report/texts/<set>.yaml, over the same ``figures`` the Word draft is written
+from; a label with no figure is a word known not to be checked (it keeps a number from being
+read as the label before it). Three kinds of statement are read:
+- a label, at most a few characters, a number with its unit (基本支出为586.92万元);
+- a part score: 得分x分 / 得x分 after the name of a 一级指标 or of an indicator row in the same
+  clause (预算执行率100%，得分10分), against the score sheet of the report (``score_sheets``);
+- a sum: 合计 / 共计 / 总计 x万元 after two or more labels in the sentence, against the sum of
+  those lines of the table (基本支出和项目支出合计1323.28万元).
+A number is compared only with figures of its scope (report/scope.py): a sentence about another
+fund source, stage, unit, year or a change is not compared, nor one whose scope only a heading
+suggests.
 
-Findings are warnings (提示), not errors: prose is read by a heuristic (a label, at most a few
-characters, a number with its unit), and a sentence may legitimately speak of another scope (one
-二级单位, last year, a part of a total); such a reading must not block 锁定导出. A number agrees
-when the table's value, rounded to the decimals the text states, is that number (95% for 94.59%).
+Findings are warnings (提示), not errors: prose is read by a heuristic and must not block 锁定导出.
+A number agrees when the table's value, rounded to the decimals the text states, is that number
+(95% for 94.59%).
 """
 from __future__ import annotations
 
@@ -17,10 +26,14 @@ import re
 import zipfile
 from decimal import InvalidOperation, ROUND_HALF_UP, Decimal
 from pathlib import Path
+from typing import NamedTuple
 
 from perfeval_xl.book import Book, BookError
 from perfeval_xl.checks.assess import FormResult, Finding, blank
 from perfeval_xl.forms.layout import TemplateSet
+from perfeval_xl.report import scope as sc
+from perfeval_xl.report.draft import PLACEHOLDER, reports
+from perfeval_xl.report.figures import Figure, Figures, wording
 
 MAX_DOCX_BYTES = 20 * 1024 * 1024
 MAX_DOCX_UNPACKED = 100 * 1024 * 1024
@@ -29,10 +42,16 @@ GAP = 6  # characters allowed between a label and its number: 基本支出为 / 
 UNITS = {"亿元": ("money", Decimal(10000)), "万元": ("money", Decimal(1)), "元": ("money", Decimal("0.0001")),
          "%": ("percent", Decimal("0.01")), "人": ("count", Decimal(1)), "名": ("count", Decimal(1)),
          "分": ("score", Decimal(1))}
-_NUMBER = (r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)(?P<unit>" +
-           "|".join(sorted(map(re.escape, UNITS), key=len, reverse=True)) + r")(?P<approx>余|多)?")
+_NUM = r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
+_NUMBER = (_NUM + r"(?P<unit>" + "|".join(sorted(map(re.escape, UNITS), key=len, reverse=True)) + r")(?P<approx>余|多)?")
 _CLAIM = re.compile(f"[^\\d，。；;,！？!?：:\\n]{{0,{GAP}}}?{_NUMBER}")  # what may follow a label
 _APPROX_BEFORE = ("约", "近", "超过", "逾", "将近", "不足")
+_TOTALS = ("合计", "共计", "总计")
+_SUM = re.compile(r"(?:合计|共计|总计)(?:为|是)?" + _NUM + r"(?P<unit>亿元|万元|元)(?P<approx>余|多)?")
+_PART = re.compile(r"得(?:分)?(?:为|是)?" + _NUM + r"分")
+_SENTENCE = re.compile(r"[。！？!?\n]")
+_CLAUSE = re.compile(r"[，,；;。！？!?\n：:]")
+_HEADING = re.compile(r"^[一二三四五六七八九十]+\s*、")  # 二、一般公共预算支出情况: the section a paragraph is in
 _TRANSLATE = {**{ord("０") + i: str(i) for i in range(10)}, ord("％"): "%", ord("．"): "."}
 _DROP = re.compile(r"[\s“”‘’\"'「」『』]")  # quotes and spaces: “三公”经费 → 三公经费, 586. 92 → 586.92
 
@@ -54,54 +73,159 @@ def _agrees(stated: Decimal, places: int, table: Decimal) -> bool:
         return False
 
 
-def claims(text: str, labels: dict[str, str | list[str]]):
-    """(snippet, label, number as written, number in the table's unit, decimals, kind) of each
-    labelled number in a text."""
+class Claim(NamedTuple):
+    snippet: str
+    label: str
+    stated: Decimal  # as written, in the stated unit
+    places: int
+    kind: str
+    factor: Decimal
+    start: int  # where the label starts in the normalized text
+    end: int  # where the number starts
+
+
+def _stated(n: re.Match) -> tuple[Decimal, int]:
+    raw = n.group("num").replace(",", "")
+    return Decimal(raw), len(raw.partition(".")[2])
+
+
+def claims(text: str, labels: dict):
+    """Each labelled number of a text (in normalized text: no spaces or quotes)."""
     text = normalize(text)
     pattern = _pattern(tuple(labels))
     for m in pattern.finditer(text):
         n = _CLAIM.match(text, m.end())
         if n is None or n.group("approx") or pattern.search(text, m.end(), n.start("num")):
             continue  # no number, an approximate one (690余万元), or another label in between
+        if any(t in text[m.end():n.start("num")] for t in _TOTALS):
+            continue  # 基本支出和项目支出合计1323.28万元: a sum, read by _sums
         before = text[:m.start()]
         if before[-1:] in ("和", "与", "及", "、") and any(before[:-1].endswith(w) for w in labels):
             continue  # 基本支出和项目支出1323.28万元: a figure of both together
         if text[max(0, n.start("num") - 2):n.start("num")].endswith(_APPROX_BEFORE):
             continue
-        raw = n.group("num").replace(",", "")
+        stated, places = _stated(n)
         kind, factor = UNITS[n.group("unit")]
-        places = len(raw.partition(".")[2])
-        yield text[m.start():n.end()], m.group("label"), Decimal(raw), places, kind, factor
+        yield Claim(text[m.start():n.end()], m.group("label"), stated, places, kind, factor, m.start(), n.start("num"))
 
 
-def check_text(text: str, labels: dict, figures, where: str, sheet: str, cell: str) -> list[Finding]:
+class _Reader:
+    """One text read against the figures: scopes, candidates, findings."""
+
+    def __init__(self, text: str, labels: dict, figures: Figures, heading: str, group: str | None):
+        self.text, self.labels, self.figures, self.group = normalize(text), labels, figures, group
+        self.heading = normalize(heading)
+        self.sheet = figures.data.get("score_sheets", {}).get(group) or figures.tset.main
+        self.year = str(figures["年度"].value)
+        self.units = figures.unit_rows()
+
+    def scope(self, label: str, start: int, end: int) -> sc.Scope:
+        sentence = self.text[max((m.end() for m in _SENTENCE.finditer(self.text, 0, start)), default=0):end]
+        clause = self.text[max((m.end() for m in _CLAUSE.finditer(self.text, 0, start)), default=0):end]
+        return sc.read(label, clause, sentence, self.heading, self.year, self.units)
+
+    def candidates(self, names: list[str], kind: str, scope: sc.Scope) -> list[Figure] | None:
+        """The figures a number may be compared with; None when its scope is not the tables'."""
+        if scope.elsewhere or scope.other_unit:
+            return None
+        found = [f for f in (self.figures[n] for n in names) if not f.missing and f.kind == kind]
+        fitting = [f for f in found if self._fits(f, scope)]
+        if scope.uncertain_fund and any(not self._fits(f, sc.Scope(fund=scope.uncertain_fund, stage=scope.stage,
+                                                                     sentence=scope.sentence))
+                                        for f in fitting):
+            return None  # the heading says another fund source may be meant: no finding
+        return fitting
+
+    def _fits(self, f: Figure, scope: sc.Scope) -> bool:
+        spec = self.figures.spec.get(f.name, {})
+        named = spec.get("named", {}).get(self.group)  # a project's figure in the department's text
+        if named and (self.figures[named].missing or normalize(str(self.figures[named].value)) not in scope.sentence):
+            return False
+        return (sc.stage_fits(scope.stage, spec.get("stage"))
+                and sc.fund_fits(scope.fund, spec.get("fund"), self.figures.same_funds))
+
+    def labelled(self):
+        for c in claims(self.text, self.labels):
+            names = self.labels[c.label]
+            names = [] if names is None else names if isinstance(names, list) else [names]
+            found = self.candidates(names, c.kind, self.scope(c.label, c.start, c.end))
+            if found and not any(_agrees(c.stated, c.places, f.value / c.factor) for f in found):
+                f = found[0]
+                yield c.snippet, c.label, c.stated, f"{f.name}{_shown(f)}（{f.source or '计算值'}）"
+
+    def parts(self):
+        """得分x分 after a 一级指标 or an indicator row named in the same clause."""
+        names = {**{r.name: r.score for r in self.figures.rows(self.sheet)},
+                 **{l1: s for l1, _, s in self.figures.parts(self.sheet)}}
+        if not names:
+            return
+        pattern = _pattern(tuple(names))
+        for m in _PART.finditer(self.text):
+            start = max((b.end() for b in _CLAUSE.finditer(self.text, 0, m.start()) if b.group() in "；;。\n"), default=0)
+            named = list(pattern.finditer(self.text, start, m.start()))
+            if not named or names[named[-1].group("label")] is None:
+                continue
+            label = named[-1].group("label")
+            if self.scope(label, named[-1].start(), m.start()).elsewhere:
+                continue
+            stated, places = _stated(m)
+            score = names[label]
+            if not _agrees(stated, places, score):
+                yield self.text[named[-1].start():m.end()], label, stated, f"{label}得分{_shown(Figure(label, score, 'score'))}"
+
+    def sums(self):
+        """合计 x万元 after two or more labels of the sentence: the sum of those table lines."""
+        pattern = _pattern(tuple(self.labels))
+        for m in _SUM.finditer(self.text):
+            if m.group("approx") or any(a.start() < m.start() < a.end() for a in pattern.finditer(
+                    self.text, max(0, m.start() - 8), m.end())):
+                continue  # 支出合计29201万元 is a label of its own
+            start = max((b.end() for b in _SENTENCE.finditer(self.text, 0, m.start())), default=0)
+            named = {a.group("label"): a.start() for a in pattern.finditer(self.text, start, m.start())}
+            lines = []
+            for label, at in named.items():
+                names = self.labels[label]
+                names = [] if names is None else names if isinstance(names, list) else [names]
+                found = self.candidates(names, "money", self.scope(label, at, m.start()))
+                if not found:
+                    break
+                lines.append(found[0])
+            if len(lines) < 2 or len(lines) != len(named):
+                continue
+            stated, places = _stated(m)
+            total = sum((f.value for f in lines), Decimal(0))
+            if not _agrees(stated, places, total / UNITS[m.group("unit")][1]):
+                what = "＋".join(f.name for f in lines)
+                cells = "、".join(f.source for f in lines if f.source)
+                yield self.text[start:m.end()][-40:], "合计", stated, f"{what}＝{_shown(Figure('', total, 'money'))}（{cells}）"
+
+
+def _shown(f: Figure) -> str:
+    return f.text() + {"money": "万元", "count": "人", "score": "分"}.get(f.kind, "")
+
+
+def check_text(text: str, labels: dict, figures, where: str, sheet: str, cell: str,
+               heading: str = "", group: str | None = None) -> list[Finding]:
+    """The findings of one text: labelled numbers, part scores and sums that the tables contradict.
+    ``heading`` is the section the text stands under (its scope only makes a sentence uncertain);
+    ``group`` the report's label group (部门 / 项目), which names its score sheet."""
+    reader = _Reader(text, labels, figures, heading, group)
     out, seen = [], set()
-    for snippet, label, stated, places, kind, factor in claims(text, labels):
-        names = labels[label] if isinstance(labels[label], list) else [labels[label]]
-        candidates = [f for f in (figures[n] for n in names)
-                      if not f.missing and f.kind == kind]
-        if not candidates or any(_agrees(stated, places, f.value / factor) for f in candidates):
+    for snippet, label, stated, table in [*reader.labelled(), *reader.parts(), *reader.sums()]:
+        if (label, stated) in seen:
             continue
-        key = (label, stated)
-        if key in seen:
-            continue
-        seen.add(key)
-        f = candidates[0]
-        shown = f.text() + {"money": "万元", "count": "人", "score": "分"}.get(f.kind, "")
+        seen.add((label, stated))
         out.append(Finding(severity="warning", sheet=sheet, cell=cell, code="narrative_mismatch",
-                           message=f"{where}中“{snippet}”与表中{f.name}{shown}（{'、'.join(f.cells) or '计算值'}）不符"))
+                           message=f"{where}中“{snippet}”与表中{table}不符"))
     return out
 
 
 def _context(book: Book, tset: TemplateSet, results: list[FormResult], unit: str):
-    from perfeval_xl.report.figures import Figures, wording  # report/ builds on checks/, not the reverse
-
-    data = wording(tset.id)
-    return data, Figures(book, tset, results, unit)
+    return wording(tset.id), Figures(book, tset, results, unit)
 
 
 def check_texts(book: Book, tset: TemplateSet, results: list[FormResult], unit: str = "") -> list[Finding]:
-    """The workbook's own report text cells (hooked into assess)."""
+    """The workbook's own report text cells, each under its section heading."""
     data, figures = _context(book, tset, results, unit)
     out: list[Finding] = []
     for entry in data.get("texts", []):
@@ -113,7 +237,9 @@ def check_texts(book: Book, tset: TemplateSet, results: list[FormResult], unit: 
             continue
         form = figures.forms.get(sheet)
         where = form.field(name).label if form else name
-        out += check_text(text, data["labels"][entry["labels"]], figures, where, sheet, book.address(sheet, name) or name)
+        group = entry["labels"]
+        out += check_text(text, data["labels"][group], figures, where, sheet, book.address(sheet, name) or name,
+                          heading=where, group=group)
     return out
 
 
@@ -144,17 +270,18 @@ def _docx_paragraphs(path: Path) -> list[tuple[bool, str]]:
 def check_report(path: Path, book: Book, tset: TemplateSet, results: list[FormResult], unit: str = "") -> list[Finding]:
     """A Word report against the workbook: contradicting numbers, and placeholders still open.
     Paragraphs belong to the report whose title (style 标题 / Title) comes before them."""
-    from perfeval_xl.report.draft import PLACEHOLDER, reports
-
     data, figures = _context(book, tset, results, unit)
     groups = [r["labels"] for r in reports(figures)] or [next(iter(data["labels"]))]
     name = Path(path).name
     out: list[Finding] = []
-    part, open_places = -1, []
+    part, heading, open_places = -1, "", []
     for i, (is_title, text) in enumerate(_docx_paragraphs(path), start=1):
         part += is_title
-        labels = data["labels"][groups[min(max(part, 0), len(groups) - 1)]]
-        out += check_text(text, labels, figures, f"报告第{i}段", name, f"第{i}段")
+        group = groups[min(max(part, 0), len(groups) - 1)]
+        if is_title or (len(text.strip()) <= 40 and _HEADING.match(text.strip())):
+            heading = text.strip()
+        out += check_text(text, data["labels"][group], figures, f"报告第{i}段", name, f"第{i}段",
+                          heading=heading, group=group)
         if PLACEHOLDER in text:
             open_places.append(str(i))
     if open_places:
