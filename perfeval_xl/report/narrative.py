@@ -89,13 +89,22 @@ def _stated(n: re.Match) -> tuple[Decimal, int]:
     return Decimal(raw), len(raw.partition(".")[2])
 
 
+def _qualifier(label: str) -> bool:
+    return any(q in label for q in sc.QUALIFIERS) and not any(f in label for f in sc.FUNDS)
+
+
 def claims(text: str, labels: dict):
     """Each labelled number of a text (in normalized text: no spaces or quotes)."""
     text = normalize(text)
     pattern = _pattern(tuple(labels))
     for m in pattern.finditer(text):
+        if _qualifier(m.group("label")) and any(text[:m.start()].endswith(w) for w in labels):
+            continue  # 项目支出年初预算: 年初预算 says which 项目支出 is meant
         n = _CLAIM.match(text, m.end())
-        if n is None or n.group("approx") or pattern.search(text, m.end(), n.start("num")):
+        between = pattern.search(text, m.end(), n.start("num")) if n else None
+        if between is not None and between.start() == m.end() and _qualifier(between.group("label")):
+            between = pattern.search(text, between.end(), n.start("num"))
+        if n is None or n.group("approx") or between:
             continue  # no number, an approximate one (690余万元), or another label in between
         if any(t in text[m.end():n.start("num")] for t in _TOTALS):
             continue  # 基本支出和项目支出合计1323.28万元: a sum, read by _sums

@@ -17,7 +17,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-FUNDS = ("一般公共预算", "政府性基金", "财政拨款", "全部资金")  # longest first where one holds another
+FUNDS = ("一般公共预算", "政府性基金", "财政拨款", "全部资金")
+# words → fund scope; a longer word first, so that 一般公共预算财政拨款 is 一般公共预算, not 财政拨款
+FUND_WORDS = [("一般公共预算财政拨款", "一般公共预算"), ("政府性基金预算财政拨款", "政府性基金"),
+              *((f, f) for f in FUNDS)]
+QUALIFIERS = ("年初", "全年", "调整", "预算", "决算")  # a label made of these qualifies the label before it
 STAGES = [("年初预算", "年初"), ("年初", "年初"), ("调整后", "全年"), ("全年预算", "全年"), ("调整为", "全年"), ("决算", "决算"),
           ("执行数", "决算"), ("实际支出", "决算"), ("预算", "预算")]
 UNITS = ("本级", "局机关", "机关本级", "二级单位", "下属单位", "直属单位", "所属单位")
@@ -48,7 +52,9 @@ def _nearest(text: str, words) -> str | None:
 def read(label: str, clause: str, sentence: str, heading: str, year: str, units: tuple[str, ...]) -> Scope:
     """The scope of a number: ``label`` is the word it follows, ``clause`` the text from the last
     comma to the number, ``sentence`` the text from the sentence start to the number."""
-    fund = next((f for f in FUNDS if f in label), None) or _nearest(sentence.replace(label, ""), FUNDS)
+    words = [w for w, _ in FUND_WORDS]
+    word = next((w for w in words if w in label), None) or _nearest(sentence.replace(label, ""), words)
+    fund = dict(FUND_WORDS)[word] if word else None
     stage_word = _nearest(clause, [w for w, _ in STAGES])
     stage = dict(STAGES)[stage_word] if stage_word else None
     years = {y for y in _YEAR.findall(clause) if y != year}
