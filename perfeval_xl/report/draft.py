@@ -40,6 +40,7 @@ class Block:
     text: str = ""
     rows: list[list[str]] = field(default_factory=list)  # table: header first
     chart: Chart | None = None
+    widths: list[float] | None = None  # table: column widths in mm (equal when None)
 
 
 @dataclass
@@ -244,4 +245,5 @@ def trace(figures: Figures) -> list[Block]:
         rows.append([name, f.text() + unit, f.source or "—"])
     if len(rows) == 1:
         return []
-    return [Block("page_break"), Block("heading", "附：数字来源（供核对，报送前删除）"), Block("table", rows=rows)]
+    return [Block("page_break"), Block("heading", "附：数字来源（供核对，报送前删除）"),
+            Block("table", rows=rows, widths=[42, 40, 74])]
