@@ -229,6 +229,28 @@ def check_text(text: str, labels: dict, figures, where: str, sheet: str, cell: s
     return out
 
 
+# a number of dwellings or households after the same words: 新建公租房项目705套 / 新建公租房项目4个200套
+_COUNT = re.compile(r"(?P<key>[\u4e00-\u9fff]{4,})(?:\d+个)?(?P<num>\d+)(?P<unit>套|户)(?![\d余多])")
+
+
+def check_counts(texts: list[tuple[str, str, str, str]]) -> list[Finding]:
+    """The same thing counted differently in the unit's own texts ((where, sheet, cell, text) each):
+    the words before a number of 套 / 户 name what is counted; two different numbers after the
+    same words (four characters or more) contradict each other, whichever is right."""
+    first: dict[tuple[str, str], tuple[str, str]] = {}
+    out, seen = [], set()
+    for where, sheet, cell, text in texts:
+        for m in _COUNT.finditer(normalize(text)):
+            key, snippet = (m.group("key"), m.group("unit")), m.group(0)
+            if key not in first:
+                first[key] = (m.group("num"), f"{where}“{snippet}”")
+            elif first[key][0] != m.group("num") and key not in seen:
+                seen.add(key)
+                out.append(Finding(severity="warning", sheet=sheet, cell=cell, code="narrative_count",
+                                   message=f"{where}中“{snippet}”与{first[key][1]}数量不一致"))
+    return out
+
+
 def _context(book: Book, tset: TemplateSet, results: list[FormResult], unit: str):
     return wording(tset.id), Figures(book, tset, results, unit)
 
@@ -237,6 +259,7 @@ def check_texts(book: Book, tset: TemplateSet, results: list[FormResult], unit: 
     """The workbook's own report text cells, each under its section heading."""
     data, figures = _context(book, tset, results, unit)
     out: list[Finding] = []
+    read = []
     for entry in data.get("texts", []):
         sheet, _, name = entry["cell"].partition("!")
         if sheet not in book.sheets():
@@ -249,7 +272,8 @@ def check_texts(book: Book, tset: TemplateSet, results: list[FormResult], unit: 
         group = entry["labels"]
         out += check_text(text, data["labels"][group], figures, where, sheet, book.address(sheet, name) or name,
                           heading=where, group=group)
-    return out
+        read.append((where, sheet, book.address(sheet, name) or name, text))
+    return out + check_counts(read)
 
 
 def _docx_paragraphs(path: Path) -> list[tuple[bool, str]]:
@@ -284,7 +308,8 @@ def check_report(path: Path, book: Book, tset: TemplateSet, results: list[FormRe
     name = Path(path).name
     out: list[Finding] = []
     part, heading, open_places = -1, "", []
-    for i, (is_title, text) in enumerate(_docx_paragraphs(path), start=1):
+    paragraphs = _docx_paragraphs(path)
+    for i, (is_title, text) in enumerate(paragraphs, start=1):
         part += is_title
         group = groups[min(max(part, 0), len(groups) - 1)]
         if is_title or (len(text.strip()) <= 40 and _HEADING.match(text.strip())):
@@ -293,6 +318,7 @@ def check_report(path: Path, book: Book, tset: TemplateSet, results: list[FormRe
                           heading=heading, group=group)
         if PLACEHOLDER in text:
             open_places.append(str(i))
+    out += check_counts([(f"报告第{i}段", name, f"第{i}段", text) for i, (_, text) in enumerate(paragraphs, start=1)])
     if open_places:
         out.append(Finding(severity="warning", sheet=name, cell=f"第{open_places[0]}段", code="report_placeholder",
                            message=f"报告中仍有待填写的“{PLACEHOLDER}…】”：第{'、'.join(open_places)}段"))
