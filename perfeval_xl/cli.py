@@ -114,11 +114,12 @@ def cmd_new_project(args) -> int:
 
 def cmd_export(args) -> int:
     from perfeval_xl.bureau.export import ExportRefused, export
+    from perfeval_xl.scoring import assess_with_texts
 
     try:
         r = export(Path(args.file), Path(args.output) if args.output else None, force=args.force,
                    reason=args.reason or "", password=args.password, pdf=args.pdf,
-                   key=Path(args.key) if args.key else None, sign=not args.no_sign)
+                   key=Path(args.key) if args.key else None, sign=not args.no_sign, assessor=assess_with_texts)
     except ExportRefused as exc:
         print(f"未导出：校验发现 {len(exc.assessment.errors)} 项错误，请修正后再导出"
               "（确需导出可用 --force --reason \"原因\"）：", file=sys.stderr)

@@ -259,7 +259,9 @@ def export_locked(book, ui) -> Path | None:
     book.save()  # export reads the file on disk; the user's file itself is not changed
     ui.status("正在校验并导出……")
     try:
-        r = export(Path(book.fullname))
+        from perfeval_xl.scoring import assess_with_texts
+
+        r = export(Path(book.fullname), assessor=assess_with_texts)
     except ExportRefused as exc:
         first = exc.assessment.errors[0]
         ui.select(book, first.sheet, first.cell)
