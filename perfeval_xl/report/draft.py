@@ -240,9 +240,7 @@ def trace(figures: Figures) -> list[Block]:
     """Where every figure of the draft comes from, on a page of its own for the unit to check."""
     rows = [["数字", "数值", "来源（工作表!单元格；比率为分子 ÷ 分母）"]]
     for name in figures.used:
-        f = figures[name]
-        unit = {"money": "万元", "count": "人", "score": "分"}.get(f.kind, "") if not f.missing else ""
-        rows.append([name, f.text() + unit, f.source or "—"])
+        rows.append([name, figures[name].shown(), figures[name].source or "—"])
     if len(rows) == 1:
         return []
     return [Block("page_break"), Block("heading", "附：数字来源（供核对，报送前删除）"),

@@ -64,6 +64,12 @@ class Figure:
         return _plain(v, 2)
 
 
+    def shown(self) -> str:
+        """The text with its unit: 1,323.28万元, 40人, 98分, 87.5%."""
+        unit = {"money": "万元", "count": "人", "score": "分"}.get(self.kind, "") if not self.missing else ""
+        return self.text() + unit
+
+
 def _plain(v: Decimal, places: int) -> str:
     """Rounded half-up to ``places`` decimals, trailing zeros dropped: 69.70 → 69.7, 98.00 → 98."""
     r = _rounded(v, places)

@@ -160,7 +160,7 @@ class _Reader:
             found = self.candidates(names, c.kind, self.scope(c.label, c.start, c.end))
             if found and not any(_agrees(c.stated, c.places, f.value / c.factor) for f in found):
                 f = found[0]
-                yield c.snippet, c.label, c.stated, f"{f.name}{_shown(f)}（{f.source or '计算值'}）"
+                yield c.snippet, c.label, c.stated, f"{f.name}{f.shown()}（{f.source or '计算值'}）"
 
     def parts(self):
         """得分x分 after a 一级指标 or an indicator row named in the same clause."""
@@ -180,7 +180,7 @@ class _Reader:
             stated, places = _stated(m)
             score = names[label]
             if not _agrees(stated, places, score):
-                yield self.text[named[-1].start():m.end()], label, stated, f"{label}得分{_shown(Figure(label, score, 'score'))}"
+                yield self.text[named[-1].start():m.end()], label, stated, f"{label}得分{Figure(label, score, 'score').shown()}"
 
     def sums(self):
         """合计 x万元 after two or more labels of the sentence: the sum of those table lines."""
@@ -206,11 +206,7 @@ class _Reader:
             if not _agrees(stated, places, total / UNITS[m.group("unit")][1]):
                 what = "＋".join(f.name for f in lines)
                 cells = "、".join(f.source for f in lines if f.source)
-                yield self.text[start:m.end()][-40:], "合计", stated, f"{what}＝{_shown(Figure('', total, 'money'))}（{cells}）"
-
-
-def _shown(f: Figure) -> str:
-    return f.text() + {"money": "万元", "count": "人", "score": "分"}.get(f.kind, "")
+                yield self.text[start:m.end()][-40:], "合计", stated, f"{what}＝{Figure('', total, 'money').shown()}（{cells}）"
 
 
 def check_text(text: str, labels: dict, figures, where: str, sheet: str, cell: str,
