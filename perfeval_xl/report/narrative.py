@@ -50,6 +50,7 @@ _TOTALS = ("合计", "共计", "总计")
 _SUM = re.compile(r"(?:合计|共计|总计)(?:为|是)?" + _NUM + r"(?P<unit>亿元|万元|元)(?P<approx>余|多)?")
 _PART = re.compile(r"得(?:分)?(?:为|是)?" + _NUM + r"分")
 _SENTENCE = re.compile(r"[。！？!?\n]")
+_PARTS_END = re.compile(r"[；;。！？!?\n]")  # a part score's subject is named before it, up to here
 _CLAUSE = re.compile(r"[，,；;。！？!?\n：:]")
 _HEADING = re.compile(r"^[一二三四五六七八九十]+\s*、")  # 二、一般公共预算支出情况: the section a paragraph is in
 _TRANSLATE = {**{ord("０") + i: str(i) for i in range(10)}, ord("％"): "%", ord("．"): "."}
@@ -118,6 +119,17 @@ def claims(text: str, labels: dict):
         yield Claim(text[m.start():n.end()], m.group("label"), stated, places, kind, factor, m.start(), n.start("num"))
 
 
+def _names(labels: dict, label: str) -> list[str]:
+    """The figures a label stands for: one, several, or none (a word known not to be checked)."""
+    names = labels[label]
+    return [] if names is None else names if isinstance(names, list) else [names]
+
+
+def _start(boundary: re.Pattern, text: str, end: int) -> int:
+    """Where the sentence (or clause) holding position ``end`` starts."""
+    return max((m.end() for m in boundary.finditer(text, 0, end)), default=0)
+
+
 class _Reader:
     """One text read against the figures: scopes, candidates, findings."""
 
@@ -129,8 +141,8 @@ class _Reader:
         self.units = figures.unit_rows()
 
     def scope(self, label: str, start: int, end: int) -> sc.Scope:
-        sentence = self.text[max((m.end() for m in _SENTENCE.finditer(self.text, 0, start)), default=0):end]
-        clause = self.text[max((m.end() for m in _CLAUSE.finditer(self.text, 0, start)), default=0):end]
+        sentence = self.text[_start(_SENTENCE, self.text, start):end]
+        clause = self.text[_start(_CLAUSE, self.text, start):end]
         return sc.read(label, clause, sentence, self.heading, self.year, self.units)
 
     def candidates(self, names: list[str], kind: str, scope: sc.Scope) -> list[Figure] | None:
@@ -155,9 +167,7 @@ class _Reader:
 
     def labelled(self):
         for c in claims(self.text, self.labels):
-            names = self.labels[c.label]
-            names = [] if names is None else names if isinstance(names, list) else [names]
-            found = self.candidates(names, c.kind, self.scope(c.label, c.start, c.end))
+            found = self.candidates(_names(self.labels, c.label), c.kind, self.scope(c.label, c.start, c.end))
             if found and not any(_agrees(c.stated, c.places, f.value / c.factor) for f in found):
                 f = found[0]
                 yield c.snippet, c.label, c.stated, f"{f.name}{f.shown()}（{f.source or '计算值'}）"
@@ -170,7 +180,7 @@ class _Reader:
             return
         pattern = _pattern(tuple(names))
         for m in _PART.finditer(self.text):
-            start = max((b.end() for b in _CLAUSE.finditer(self.text, 0, m.start()) if b.group() in "；;。\n"), default=0)
+            start = _start(_PARTS_END, self.text, m.start())
             named = list(pattern.finditer(self.text, start, m.start()))
             if not named or names[named[-1].group("label")] is None:
                 continue
@@ -189,13 +199,11 @@ class _Reader:
             if m.group("approx") or any(a.start() < m.start() < a.end() for a in pattern.finditer(
                     self.text, max(0, m.start() - 8), m.end())):
                 continue  # 支出合计29201万元 is a label of its own
-            start = max((b.end() for b in _SENTENCE.finditer(self.text, 0, m.start())), default=0)
+            start = _start(_SENTENCE, self.text, m.start())
             named = {a.group("label"): a.start() for a in pattern.finditer(self.text, start, m.start())}
             lines = []
             for label, at in named.items():
-                names = self.labels[label]
-                names = [] if names is None else names if isinstance(names, list) else [names]
-                found = self.candidates(names, "money", self.scope(label, at, m.start()))
+                found = self.candidates(_names(self.labels, label), "money", self.scope(label, at, m.start()))
                 if not found:
                     break
                 lines.append(found[0])
