@@ -52,12 +52,8 @@ def cmd_assess(args) -> int:
     from perfeval_xl.checks.findings import as_json, as_text
     from perfeval_xl.scoring import assess_file, write_scored_copy
 
-    book, a = assess_file(Path(args.file))
-    if getattr(args, "report", None):
-        from perfeval_xl.checks.assess import identify
-        from perfeval_xl.checks.narrative import check_report
-
-        a.findings += check_report(Path(args.report), book, identify(book), a.forms, a.unit)
+    report = getattr(args, "report", None)
+    book, a = assess_file(Path(args.file), Path(report) if report else None)
     if args.output:
         write_scored_copy(book, a, Path(args.output))
     if args.json:
@@ -128,11 +124,12 @@ def cmd_new_project(args) -> int:
 
 def cmd_export(args) -> int:
     from perfeval_xl.bureau.export import ExportRefused, export
+    from perfeval_xl.scoring import assess_with_texts
 
     try:
         r = export(Path(args.file), Path(args.output) if args.output else None, force=args.force,
                    reason=args.reason or "", password=args.password, pdf=args.pdf,
-                   key=Path(args.key) if args.key else None, sign=not args.no_sign)
+                   key=Path(args.key) if args.key else None, sign=not args.no_sign, assessor=assess_with_texts)
     except ExportRefused as exc:
         print(f"未导出：校验发现 {len(exc.assessment.errors)} 项错误，请修正后再导出"
               "（确需导出可用 --force --reason \"原因\"）：", file=sys.stderr)

@@ -9,9 +9,24 @@ from perfeval_xl.files import atomic_save
 from perfeval_xl.checks.findings import write_result_sheet
 
 
-def assess_file(path: Path) -> tuple[OpenpyxlBook, Assessment]:
+def assess_with_texts(book, report: Path | None = None) -> Assessment:
+    """What score and validate show: the assessment, then the report text against the tables
+    (the workbook's typed report text, and a Word report when given). Composed here, at the
+    command layer, so that assessing a book (collect, export) never walks through report code."""
+    from perfeval_xl.checks.assess import identify
+    from perfeval_xl.report.narrative import check_report, check_texts
+
+    a = assess(book)
+    tset = identify(book)
+    a.findings += check_texts(book, tset, a.forms, a.unit)
+    if report is not None:
+        a.findings += check_report(Path(report), book, tset, a.forms, a.unit)
+    return a
+
+
+def assess_file(path: Path, report: Path | None = None) -> tuple[OpenpyxlBook, Assessment]:
     book = OpenpyxlBook.open(path)
-    return book, assess(book)
+    return book, assess_with_texts(book, report)
 
 
 def write_scored_copy(book: OpenpyxlBook, a: Assessment, out: Path) -> Path:

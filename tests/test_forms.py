@@ -17,7 +17,8 @@ from perfeval_xl.forms.template import build_workbook
 from perfeval_xl.office import convert
 
 from .conftest import ROOT
-from .seeds import place, seed000, seed002
+from .seeds import seed000, seed002
+from .seeds.books import fill
 
 SETS = list(template_sets().values())
 
@@ -91,17 +92,6 @@ def test_new_project_in_a_2020_book_adds_the_2020_pair(tmp_path):
 
 
 # ----------------------------------------------------------------------------- seed fills
-def fill(seed, adjusted=None) -> OpenpyxlBook:
-    """A template filled with a seed's values: every value needs a named place in the form."""
-    book = OpenpyxlBook(build_workbook(template_sets()[seed.TEMPLATE]))
-    for sheet, values in seed.VALUES.items():
-        for name, value in values.items():
-            assert book.address(sheet, name), f"{sheet}: no place for {name}"
-            book.set(sheet, place(book, sheet, name), value)
-    for sheet, rows in (adjusted or {}).items():
-        for i, score in rows.items():
-            book.set(sheet, place(book, sheet, f"sc{i}_adjusted"), score)
-    return book
 
 
 def test_seed_000_fills_the_2020_forms_and_is_stamped_2021(tmp_path):

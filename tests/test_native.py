@@ -311,7 +311,7 @@ def test_native_formulas_equal_the_engine_in_libreoffice(lo, tmp_path):
 # --------------------------------------------------------------------------- the seeds, filled
 def _seed_books():
     from .seeds import fill as yaml_fill, seed000, seed002
-    from .test_forms import fill
+    from .seeds.books import fill
 
     return {"000": fill(seed000), "002": fill(seed002, seed002.ADJUSTED), "004": yaml_fill.fill()}
 

@@ -1,5 +1,5 @@
 """The Word draft of the 自评报告 (perfeval_xl/report/) and report text against the tables
-(perfeval_xl/checks/narrative.py), on the example (seed 001) and on seeds 004 and 000 typed into
+(perfeval_xl.report.narrative.py), on the example (seed 001) and on seeds 004 and 000 typed into
 the 2020 form."""
 import re
 import shutil
@@ -14,12 +14,13 @@ from docx.shared import Pt
 
 from perfeval_xl.book import OpenpyxlBook
 from perfeval_xl.checks.assess import assess, identify
-from perfeval_xl.checks.narrative import check_report, check_text, claims
+from perfeval_xl.report.narrative import check_report, check_text, claims
 from perfeval_xl.forms.sets import template_sets
 from perfeval_xl.forms.template import build_workbook
 from perfeval_xl.office import convert
 from perfeval_xl.report import draft, report_file, word
 from perfeval_xl.report.figures import Figures
+from perfeval_xl.scoring import assess_with_texts
 
 from .conftest import EXAMPLE
 from .seeds import seed000
@@ -72,9 +73,17 @@ def draft_of(book) -> draft.Draft:
     return draft.build(book, assess(book))
 
 
+def untyped_example() -> OpenpyxlBook:
+    """The example with its 附件4 sections blank: the draft writes its own paragraphs."""
+    book = OpenpyxlBook.open(EXAMPLE)
+    for i in range(1, 10):
+        book.set("附件4", f"section{i}", None)
+    return book
+
+
 @pytest.fixture(scope="module")
 def example_draft():
-    return draft_of(OpenpyxlBook.open(EXAMPLE))
+    return draft_of(untyped_example())
 
 
 def paragraph_with(d: draft.Draft, *words: str) -> str:
@@ -86,18 +95,20 @@ def paragraph_with(d: draft.Draft, *words: str) -> str:
 # ----------------------------------------------------------------------------- the draft
 def test_example_draft_holds_the_figures(example_draft):
     text = example_draft.text()
-    assert text.startswith("2023年度岳阳市公共租赁房屋运营服务中心整体支出绩效自评报告")
+    assert text.startswith("2023年度岳阳楼区岳阳市公共租赁房屋运营服务中心整体支出绩效自评报告")
     assert "核定编制40名，2023年实际在职人数35人，在职人员控制率87.5%" in text
-    assert "全年预算数1,323.28万元（年初预算数1,023.19万元），全年执行数1,323.28万元，预算执行率100%" in text
-    assert "基本支出586.92万元，占全年执行数的44.35%；项目支出736.36万元，占全年执行数的55.65%" in text
+    assert "资金总额（全部资金）：全年预算数1,323.28万元（年初预算数1,023.19万元），全年执行数1,323.28万元，预算执行率100%" in text
+    assert "按支出性质分（全部资金）：基本支出586.92万元，占全年执行数的44.35%；项目支出736.36万元，占全年执行数的55.65%" in text
     assert "自评总分98分，评价等次为“优”" in text
     lost = paragraph_with(example_draft, "公用经费使用情况")
     assert lost == ("1.成本指标“公用经费使用情况”年度指标值68.4万元，实际完成值64.7万元，分值10分，得分8分，扣2分。"
                     "原因：预算指标编制欠合理。")
-    assert "公用经费预算68.40万元，决算64.70万元，公用经费执行率94.59%" in text
+    assert "公用经费预算68.40万元，决算64.70万元，公用经费控制率94.59%" in text
+    # no rate over the 年初 project budget (736.36 ÷ 350 = 210.39%): the 附件1 figure stands alone
+    assert "附件1所列项目支出预算数350.00万元。" in text and "210.39%" not in text
     # the outline of seed 001's 附件4, in order
     headings = [b.text for b in example_draft.blocks if b.kind == "heading"]
-    assert [h[:2] for h in headings] == ["一、", "二、", "三、", "四、", "五、", "六、", "七、", "八、", "九、"]
+    assert [h[:2] for h in headings] == ["一、", "二、", "三、", "四、", "五、", "六、", "七、", "八、", "九、", "附："]
     assert "【请填写：年度主要工作和取得的成绩】" in text  # what only the unit knows
 
 
@@ -130,7 +141,7 @@ def test_same_workbook_same_document(tmp_path):
 
 
 def test_word_layout(tmp_path):
-    path, d, _ = report_file(EXAMPLE, tmp_path / "报告.docx")
+    path, d, _ = report_file(EXAMPLE, tmp_path / "报告.docx", book=untyped_example())
     doc = docx.Document(path)
     s = doc.sections[0]
     assert (round(s.page_width.mm), round(s.page_height.mm)) == (210, 297)
@@ -142,7 +153,7 @@ def test_word_layout(tmp_path):
     assert east_asia == {"Normal": "仿宋_GB2312", "Title": "方正小标宋简体", "Heading 1": "黑体", "Heading 2": "楷体_GB2312"}
     assert doc.styles["Title"].font.size == Pt(22)
     assert doc.paragraphs[0].style.name == "Title" and doc.paragraphs[0].text == d.blocks[0].text
-    assert len(doc.tables) == 1 and len(doc.inline_shapes) == 1
+    assert len(doc.tables) == 2 and len(doc.inline_shapes) == 1  # the score table, the trace
     highlighted = [r.text for p in doc.paragraphs for r in p.runs if r.font.highlight_color is not None]
     assert highlighted and all(t.startswith("【请填写：") for t in highlighted)
     with zipfile.ZipFile(path) as z:
@@ -152,7 +163,7 @@ def test_word_layout(tmp_path):
 
 
 def test_libreoffice_renders_the_draft(tmp_path, soffice):
-    path, _, _ = report_file(EXAMPLE, tmp_path / "报告.docx")
+    path, _, _ = report_file(EXAMPLE, tmp_path / "报告.docx", book=untyped_example())
     pdf = convert(path, "pdf", tmp_path)
     info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
     assert re.search(r"Page size:\s+595\.\d+ x 841\.\d+ pts \(A4\)", info)
@@ -183,7 +194,7 @@ def test_report_command(tmp_path):
 # ----------------------------------------------------------------------------- narrative
 def test_seed_000_summary_contradicts_its_tables():
     book = book_2020(SEED_000, SEED_000_SUMMARY)
-    found = [f for f in assess(book).findings if f.code == "narrative_mismatch"]
+    found = [f for f in assess_with_texts(book).findings if f.code == "narrative_mismatch"]
     cell = book.address("附件2-1", "summary")
     assert all(f.sheet == "附件2-1" and f.cell == cell and f.severity == "warning" for f in found)
     messages = "\n".join(f.message for f in found)
@@ -200,7 +211,7 @@ def test_seed_000_summary_contradicts_its_tables():
 
 def test_seed_004_summary_agrees_with_its_tables():
     book = book_2020(SEED_004, SEED_004_SUMMARY)
-    assert [f for f in assess(book).findings if f.code == "narrative_mismatch"] == []
+    assert [f for f in assess_with_texts(book).findings if f.code == "narrative_mismatch"] == []
 
 
 def _figures(book):
@@ -239,9 +250,9 @@ def test_claims_reads_thousands_and_fullwidth():
 
 
 def test_own_draft_is_consistent_and_an_edit_is_caught(tmp_path):
-    book = OpenpyxlBook.open(EXAMPLE)
+    book = untyped_example()
     a = assess(book)
-    path, _, _ = report_file(EXAMPLE, tmp_path / "报告.docx")
+    path, _, _ = report_file(EXAMPLE, tmp_path / "报告.docx", book=book)
     found = check_report(path, book, identify(book), a.forms, a.unit)
     assert [f.code for f in found] == ["report_placeholder"]
     doc = docx.Document(path)
@@ -274,5 +285,10 @@ def test_every_set_drafts_and_uses_defined_figures(tmp_path):
         figures = _figures(book)
         for group in data["labels"].values():
             for names in group.values():
-                for name in names if isinstance(names, list) else [names]:
+                for name in names if isinstance(names, list) else [names] if names else []:
                     assert name in figures, f"{tid}: label for undefined figure {name}"
+        for sources in data.get("scopes", {}).values():
+            assert all(name in figures for name in sources), f"{tid}: scope of undefined figures {sources}"
+        for name, spec in data["figures"].items():  # every cell a figure names is in the set's forms
+            sheet, _, field = spec.get("cell", "!").partition("!")
+            assert not field or book.address(sheet, field), f"{tid}: {name} names no cell ({spec['cell']})"

@@ -157,4 +157,6 @@ def test_report_button_writes_the_draft_beside_the_workbook(excel, example):
     out = example.parent / "2023年度_岳阳市公共租赁房屋运营服务中心_绩效自评报告（初稿）.docx"
     assert f"已生成报告初稿：{out}" in app.alerts[-1] and app.calculations == 1
     text = "\n".join(p.text for p in docx.Document(out).paragraphs)
-    assert "全年执行数1,323.28万元，预算执行率100%" in text and "评价等次为“优”" in text
+    # the example's own 附件4 text, under the title with its region, and the figures' trace
+    assert text.startswith("2023年度岳阳楼区岳阳市公共租赁房屋运营服务中心整体支出绩效自评报告")
+    assert "1.公用经费执行率95%，原因是预算编制结构欠合理。" in text and "附：数字来源" in text

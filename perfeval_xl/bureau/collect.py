@@ -198,14 +198,12 @@ def _progress(done: int, total: int) -> None:
 
 
 def _prepare() -> None:
-    """Build here, once, the layouts and texts that reading any file needs: the workers are
-    forked from this process and inherit them, instead of each building its own."""
+    """Build here, once, the layouts that reading any file needs: the workers are forked from
+    this process and inherit them, instead of each building its own."""
     from perfeval_xl.checks.assess import project_keys
-    from perfeval_xl.report.figures import wording
 
-    for template_id, tset in template_sets().items():
+    for tset in template_sets().values():
         project_keys(tset)
-        wording(template_id)
 
 
 def read_all(files: list[Path], workers: int = 2, progress=_progress, registry=None) -> list[UnitResult | Skipped]:

@@ -174,14 +174,15 @@ def _signing_key(a: Assessment, key: Path | None, sign: bool):
 
 def export(src: Path, out: Path | None = None, *, force: bool = False, reason: str = "",
            password: str = DEFAULT_PASSWORD, pdf: bool = False, key: Path | None = None,
-           sign: bool = True) -> ExportResult:
-    """Validate, freeze, protect, stamp and (with the unit's key) sign a copy of ``src``."""
+           sign: bool = True, assessor=assess) -> ExportResult:
+    """Validate, freeze, protect, stamp and (with the unit's key) sign a copy of ``src``.
+    ``assessor(book)`` validates: the command layer passes one that adds the report text checks."""
     from perfeval_xl.bureau import signing
 
     src = Path(src)
     # One load, without VBA or external links: the export is a plain .xlsx even from an .xlsm.
     book = OpenpyxlBook.open(src, keep_vba=False, keep_links=False)
-    a = assess(book)
+    a = assessor(book)
     if a.errors and not force:
         raise ExportRefused(a)
     forced = bool(force and a.errors)

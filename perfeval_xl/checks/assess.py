@@ -732,9 +732,6 @@ def assess(book: Book) -> Assessment:
             results.append(result)
     check_same(book, tset, out)
     unit = next((str(book.get(s, "unit_name")) for s, _ in sheets if not blank(book.get(s, "unit_name"))), "")
-    from perfeval_xl.checks.narrative import check_texts  # imported here: narrative builds on this module
-
-    out += check_texts(book, tset, results, unit)
     main = next((r for r in results if r.sheet == tset.main), None)
     return Assessment(template=tset.id, year=report_year(book, tset), label=tset.label, unit=unit, main=main,
                       forms=results, findings=out, edition_sha256=sha)

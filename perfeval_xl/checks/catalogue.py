@@ -56,8 +56,9 @@ CATALOGUE: dict[str, Code] = {
     # budget execution
     "low_execution_without_reason": Code("执行率低于90%未说明原因", "预算执行率低于90%，须说明原因"),
     "indicators_outrun_spending": Code("指标得分明显高于执行得分", "指标得分率明显高于预算执行得分率"),
-    # report text (checks/narrative.py)
+    # report text (report/narrative.py)
     "narrative_mismatch": Code("报告文字与表中数字不符", "报告文字中紧跟表中项目名称（如基本支出、执行率）的数字与表中数字不同"),
+    "narrative_count": Code("报告文字前后数量不一致", "报告文字中同一事项（如新建公租房项目）的套数、户数前后写得不同"),
     "report_placeholder": Code("报告仍有待填写内容", "Word报告中还有【请填写：…】占位文字"),
     # bureau: stamp, signature and collection rules (collect, verify)
     "stamp_missing": Code("未盖章（草稿）", "文件未经锁定导出，没有印章，不计入平均"),

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Callable
 
 from perfeval_xl.book import BookError, ValuesBook, grid_index, sheet_ref, split_ref
-from perfeval_xl.checks.assess import Assessment, assess
+from perfeval_xl.checks.assess import Assessment
 from perfeval_xl.checks.findings import HEADER, RESULT_SHEET, SEVERITY, as_text, summary_lines
 from perfeval_xl.forms.template import TEMPLATE_PROP
 
@@ -223,7 +223,9 @@ def _assess_live(book, ui) -> tuple[XlwingsBook, Assessment]:
     book.app.calculate()
     live = XlwingsBook(book)
     ui.status("正在评分和校验……")
-    return live, assess(live)
+    from perfeval_xl.scoring import assess_with_texts
+
+    return live, assess_with_texts(live)
 
 
 # ----------------------------------------------------------------------------- the buttons
@@ -259,7 +261,9 @@ def export_locked(book, ui) -> Path | None:
     book.save()  # export reads the file on disk; the user's file itself is not changed
     ui.status("正在校验并导出……")
     try:
-        r = export(Path(book.fullname))
+        from perfeval_xl.scoring import assess_with_texts
+
+        r = export(Path(book.fullname), assessor=assess_with_texts)
     except ExportRefused as exc:
         first = exc.assessment.errors[0]
         ui.select(book, first.sheet, first.cell)

@@ -267,8 +267,10 @@ def report_form(sheet: str, key: str, title: str, sections: list[str], head: lis
 
 
 def attachment4_2023() -> Form:
-    return report_form("附件4", "a4_2023", "{year}年度{unit_name}整体支出绩效自评报告", REPORT_SECTIONS_2023,
+    # the region as seed 001's title names it (2023年度岳阳楼区岳阳市公共租赁房屋运营服务中心…)
+    return report_form("附件4", "a4_2023", "{year}年度{region}{unit_name}整体支出绩效自评报告", REPORT_SECTIONS_2023,
                        [[T("部门（单位）名称"), F("unit_name", "部门（单位）名称", "text", required=True)],
+                        [T("地区（县市区）"), F("region", "地区（县市区）", "text")],
                         [T("报告日期"), F("report_date", "报告日期", "text")]], required=(1, 2, 6))
 
 

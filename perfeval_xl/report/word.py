@@ -151,14 +151,20 @@ def _runs(paragraph, text: str) -> None:
                 run.font.highlight_color = WD_COLOR_INDEX.YELLOW
 
 
-def _table(doc, rows: list[list[str]]) -> None:
+def _table(doc, rows: list[list[str]], widths: list[float] | None = None) -> None:
+    """A centred grid; ``widths`` in mm per column (Word's equal columns otherwise)."""
     from docx.enum.table import WD_TABLE_ALIGNMENT
     from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
-    from docx.shared import Pt
+    from docx.shared import Mm, Pt
 
     table = doc.add_table(rows=len(rows), cols=len(rows[0]))
     table.style = doc.styles["Table Grid"]
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    for c, width in enumerate(widths or []):  # the grid (LibreOffice) and each cell (Word)
+        table.autofit = False
+        table.columns[c].width = Mm(width)
+        for cell in table.columns[c].cells:
+            cell.width = Mm(width)
     for r, values in enumerate(rows):
         for c, value in enumerate(values):
             p = table.cell(r, c).paragraphs[0]
@@ -199,7 +205,7 @@ def document(draft: Draft):
     styles = {"title": "Title", "line": "Subtitle", "heading": "Heading 1", "sub": "Heading 2", "para": "Normal"}
     for block in draft.blocks:
         if block.kind == "table":
-            _table(doc, block.rows)
+            _table(doc, block.rows, block.widths)
         elif block.kind == "chart":
             _chart(doc, block)
         elif block.kind == "page_break":
