@@ -153,6 +153,22 @@ def indicator_score(name, value, scheme_id=None, weight=None) -> Decimal:
     return next(iter(results.values()))
 
 
+def indicator_editions(name, scheme_id=None) -> list[tuple[str, scheme.Indicator]]:
+    """The editions that have an indicator of this name (only ``scheme_id`` when given), with it:
+    the CLI names the one it scores by, or asks for --scheme when there are several."""
+    ids = [str(scheme_id).strip()] if not _blank(scheme_id) else scheme.scheme_ids()
+    found = []
+    for sid in ids:
+        try:
+            found.append((sid, scheme.load(sid).find(str(name))))
+        except ScoreError:
+            if len(ids) == 1:
+                raise
+    if not found:
+        raise ScoreError(f"没有指标“{name}”")
+    return found
+
+
 def indicator_echo(name, value, scheme_id=None) -> str:
     """How a rate was read when that was not obvious ("按85%计"), for the CLI's 提示."""
     for sid in [str(scheme_id).strip()] if not _blank(scheme_id) else scheme.scheme_ids():
