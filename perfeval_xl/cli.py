@@ -43,8 +43,7 @@ def cmd_indicator(args) -> int:
     from perfeval_xl.excel.udfs import indicator_echo, indicator_editions, indicator_score
 
     found = indicator_editions(args.name, args.scheme)
-    scores = {sid: _score_or_reason(lambda: indicator_score(args.name, args.value, sid, args.weight))
-              for sid, _ in found}
+    scores = {sid: _score_or_reason(args, sid) for sid, _ in found}
     named = "、".join(f"{sid}（{scheme.load(sid).title}：{ind.name}，分值{ind.weight:g}分）" for sid, ind in found)
     if len(set(scores.values())) > 1:
         listed = "；".join(f"{sid} {got}" for sid, got in scores.items())
@@ -61,9 +60,11 @@ def cmd_indicator(args) -> int:
     return 0
 
 
-def _score_or_reason(score) -> str:
+def _score_or_reason(args, sid: str) -> str:
+    from perfeval_xl.excel.udfs import indicator_score
+
     try:
-        return f"{score():f}分"
+        return f"{indicator_score(args.name, args.value, sid, args.weight):f}分"
     except ScoreError as exc:
         return f"无法计分（{exc}）"
 

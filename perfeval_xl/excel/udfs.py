@@ -135,19 +135,9 @@ def PE_ROW_SCORE(weight, target, actual, direction=None, level=None, ratio=None)
 
 def indicator_score(name, value, scheme_id=None, weight=None) -> Decimal:
     """Score of a named library indicator; without a scheme, every scheme that has it must agree."""
-    ids = [str(scheme_id).strip()] if not _blank(scheme_id) else scheme.scheme_ids()
-    results = {}
-    for sid in ids:
-        try:
-            ind = scheme.load(sid).find(str(name))
-        except ScoreError:
-            if len(ids) == 1:
-                raise
-            continue
-        # another 分值 (a unit's adapted 评分表): the same rule, scaled, rounded once
-        results[sid] = ind.score(value, None if _blank(weight) else parse_number(weight, "分值"))
-    if not results:
-        raise ScoreError(f"没有指标“{name}”")
+    # another 分值 (a unit's adapted 评分表): the same rule, scaled, rounded once
+    results = {sid: ind.score(value, None if _blank(weight) else parse_number(weight, "分值"))
+               for sid, ind in indicator_editions(name, scheme_id)}
     if len(set(results.values())) > 1:
         raise ScoreError(f"多个指标体系有“{name}”且得分不同，请指定体系（{'、'.join(results)}）")
     return next(iter(results.values()))
