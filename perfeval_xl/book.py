@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Protocol
 
 import openpyxl
+from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.utils import column_index_from_string, quote_sheetname, range_boundaries
 from openpyxl.utils.cell import coordinate_from_string
 
@@ -69,6 +70,9 @@ class OpenpyxlBook:
             wb = openpyxl.load_workbook(path, keep_vba=keep_vba, keep_links=keep_links)
         except FileNotFoundError:
             raise BookError(f"文件不存在：{path}") from None
+        except InvalidFileException:  # openpyxl goes by the extension; the gate saw an xlsx package
+            raise BookError(f"{path.name}的内容是xlsx工作簿，扩展名却是“{path.suffix}”：请把扩展名改为.xlsx后再打开"
+                            f"（如“{path.stem}.xlsx”）") from None
         except Exception as exc:  # zip errors, XML errors, not a workbook at all
             raise BookError(f"无法作为Excel工作簿打开：{path.name}（{type(exc).__name__}）") from None
         return cls(wb, path)

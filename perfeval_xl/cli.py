@@ -3,13 +3,14 @@ ribbon buttons call the same functions. Output and messages are Chinese."""
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import sys
-
+from decimal import Decimal
 from pathlib import Path
 
 from perfeval_xl.engine import scheme
-from perfeval_xl.engine.parse import ParseError
+from perfeval_xl.engine.parse import ParseError, pct
 from perfeval_xl.engine.rules import ScoreError
 
 
@@ -39,12 +40,33 @@ def _check_editions(files: list[str]) -> int:
 
 
 def cmd_indicator(args) -> int:
-    from perfeval_xl.excel.udfs import indicator_echo, indicator_score
+    from perfeval_xl.excel.udfs import indicator_echo, indicator_editions, indicator_score
 
-    print(indicator_score(args.name, args.value, args.scheme, args.weight))
-    if echo := indicator_echo(args.name, args.value, args.scheme):
+    found = indicator_editions(args.name, args.scheme)
+    scores = {sid: _score_or_reason(args, sid) for sid, _ in found}
+    named = "、".join(f"{sid}（{scheme.load(sid).title}：{ind.name}，分值{ind.weight:g}分）" for sid, ind in found)
+    if len(set(scores.values())) > 1:
+        listed = "；".join(f"{sid} {got}" for sid, got in scores.items())
+        raise ScoreError(f"{len(found)}个指标体系都有指标“{args.name}”，得分不同（{listed}）：请用 --scheme 指定，"
+                         f"如 --scheme {found[0][0]}")
+    print(indicator_score(args.name, args.value, found[0][0], args.weight))
+    print(f"按指标体系 {named}" + ("，得分相同" if len(found) > 1 else ""), file=sys.stderr)
+    if echo := indicator_echo(args.name, args.value, found[0][0]):
         print(f"提示：指标值“{args.value}”{echo}；如非此意，请带%号填写")
+    sid, ind = found[0]
+    value = ind.read(args.value)[0]
+    if ind.input_kind == "rate" and isinstance(value, Decimal) and (why := ind.outside(value)):
+        print(f"提示：{ind.name}为{pct(value)}，按计算公式{why}，请核对；得分仍按评分标准计算")
     return 0
+
+
+def _score_or_reason(args, sid: str) -> str:
+    from perfeval_xl.excel.udfs import indicator_score
+
+    try:
+        return f"{indicator_score(args.name, args.value, sid, args.weight):f}分"
+    except ScoreError as exc:
+        return f"无法计分（{exc}）"
 
 
 def cmd_assess(args) -> int:
@@ -123,13 +145,24 @@ def cmd_new_project(args) -> int:
 
 
 def cmd_export(args) -> int:
-    from perfeval_xl.bureau.export import ExportRefused, export
+    from perfeval_xl.bureau.export import ExportExists, ExportRefused, export, lock_file
     from perfeval_xl.scoring import assess_with_texts
 
+    src = Path(args.file)
+    if (lock := lock_file(src)) is not None:
+        print(f"错误：“{src.name}”正在Excel、WPS或LibreOffice中打开（旁边有锁定文件“{lock.name}”），未导出：导出读取的是"
+              f"已保存的文件，未保存的修改不会导出。请保存并关闭后再导出；如工作簿并未打开（程序异常退出时会留下锁定文件），"
+              f"删除“{lock.name}”后再导出", file=sys.stderr)
+        return 2
     try:
-        r = export(Path(args.file), Path(args.output) if args.output else None, force=args.force,
+        r = export(src, Path(args.output) if args.output else None, force=args.force,
                    reason=args.reason or "", password=args.password, pdf=args.pdf,
-                   key=Path(args.key) if args.key else None, sign=not args.no_sign, assessor=assess_with_texts)
+                   key=Path(args.key) if args.key else None, sign=not args.no_sign, assessor=assess_with_texts,
+                   overwrite=args.overwrite)
+    except ExportExists as exc:
+        print(f"错误：“{exc.path}”已存在（此前导出的文件），未导出：为免覆盖，请用 -o 另指定文件名，"
+              f"或加 --overwrite 覆盖原有的导出文件", file=sys.stderr)
+        return 2
     except ExportRefused as exc:
         print(f"未导出：校验发现 {len(exc.assessment.errors)} 项错误，请修正后再导出"
               "（确需导出可用 --force --reason \"原因\"）：", file=sys.stderr)
@@ -327,6 +360,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--pdf", action="store_true", help="同时用 LibreOffice 生成打印用PDF")
     s.add_argument("--key", help="单位密钥文件（默认：用户目录 .perfeval-xl/keys 下本单位的密钥）")
     s.add_argument("--no-sign", action="store_true", help="不签名（文件标为“未签名”）")
+    s.add_argument("--overwrite", action="store_true", help="输出文件已存在时覆盖它（默认不覆盖，不导出）")
     _limit_option(s)
     s.set_defaults(func=cmd_export)
     s = sub.add_parser("verify", help="核验导出文件是否在导出后被改动（退出码 0 通过，1 已被修改或未盖章，2 无法读取）")
@@ -418,6 +452,28 @@ def _book_error() -> type[Exception]:
     return BookError
 
 
+def os_message(exc: OSError) -> str:
+    """An operating-system error as one Chinese sentence naming the file or folder, never
+    “[Errno 30] …”. A temporary file beside an output (files.atomic_write) names its folder."""
+    path = Path(exc.filename) if exc.filename else None
+    if path is not None and path.name.startswith(".~"):
+        path = path.parent
+    name = f"“{path}”" if path is not None else "文件"
+    if isinstance(exc, IsADirectoryError):
+        return f"{name}是文件夹，不是文件：请指定工作簿文件（.xlsx）"
+    if isinstance(exc, NotADirectoryError):
+        return f"{name}中有一级不是文件夹，请检查路径"
+    if isinstance(exc, FileNotFoundError):
+        return f"找不到{name}，请检查路径和文件名"
+    if exc.errno == errno.EROFS:
+        return f"{name}在只读的位置，无法写入：请用 -o 指定可写入的文件夹"
+    if isinstance(exc, PermissionError):
+        return f"没有权限读写{name}（文件夹只读，或文件正被其他程序占用）：请关闭占用它的程序，或用 -o 指定其他文件夹"
+    if exc.errno == errno.ENOSPC:
+        return f"磁盘空间不足，无法写入{name}"
+    return f"读写{name}时出错（系统错误代码{exc.errno}），请检查文件和磁盘"
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if _NoNumpyForOpenpyxl not in sys.meta_path:
@@ -428,8 +484,16 @@ def main(argv: list[str] | None = None) -> int:
 
             os.environ[ENV] = ",".join(filter(None, [os.environ.get(ENV, ""), *args.limit]))
             limits()  # an unknown name or a bad value is refused now, in Chinese
-        return args.func(args)
-    except (ScoreError, ParseError, OSError, _book_error()) as exc:  # the user sees a sentence, never a traceback
+        code = args.func(args)
+        sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's exit
+        return code
+    except BrokenPipeError:  # the reader went away (| head): nothing more to say, to no one
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+        return 141  # as a shell reports a command ended by SIGPIPE
+    except OSError as exc:
+        print(f"错误：{os_message(exc)}", file=sys.stderr)
+        return 2
+    except (ScoreError, ParseError, _book_error()) as exc:  # the user sees a sentence, never a traceback
         print(f"错误：{exc}", file=sys.stderr)
         return 2
     except Exception as exc:

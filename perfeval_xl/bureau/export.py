@@ -42,6 +42,22 @@ class ExportRefused(Exception):
         super().__init__(f"校验发现{len(assessment.errors)}项错误，未导出")
 
 
+class ExportExists(BookError):
+    """The output exists (an earlier export): it is replaced only when asked to."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        super().__init__(f"“{path}”已存在（此前导出的文件），未导出：为免覆盖，请先移走或改名，或另指定输出文件")
+
+
+def lock_file(src: Path) -> Path | None:
+    """The lock file Excel / WPS (~$name.xlsx, the first two letters of a long name dropped) or
+    LibreOffice (.~lock.name.xlsx#) keeps beside a book it has open, if there is one."""
+    src = Path(src)
+    names = [f"~${src.name}", f"~${src.name[2:]}", f".~lock.{src.name}#"]
+    return next((src.parent / n for n in names if (src.parent / n).is_file()), None)
+
+
 # ----------------------------------------------------------------------------- export
 class ExportResult(BaseModel):
     model_config = ConfigDict(arbitrary_types_allowed=True)
@@ -174,9 +190,10 @@ def _signing_key(a: Assessment, key: Path | None, sign: bool):
 
 def export(src: Path, out: Path | None = None, *, force: bool = False, reason: str = "",
            password: str = DEFAULT_PASSWORD, pdf: bool = False, key: Path | None = None,
-           sign: bool = True, assessor=assess) -> ExportResult:
-    """Validate, freeze, protect, stamp and (with the unit's key) sign a copy of ``src``.
-    ``assessor(book)`` validates: the command layer passes one that adds the report text checks."""
+           sign: bool = True, assessor=assess, overwrite: bool = False) -> ExportResult:
+    """Validate, freeze, protect, stamp and (with the unit's key) sign a copy of ``src``; an
+    existing file at the output is replaced only with ``overwrite``. ``assessor(book)`` validates:
+    the command layer passes one that adds the report text checks."""
     from perfeval_xl.bureau import signing
 
     src = Path(src)
@@ -194,6 +211,8 @@ def export(src: Path, out: Path | None = None, *, force: bool = False, reason: s
         out = out.with_suffix(".xlsx")
     if out.resolve() == src.resolve():
         raise BookError("导出文件不能覆盖原文件")
+    if out.exists() and not overwrite:
+        raise ExportExists(out)
     wb = book.wb
     _freeze_values(book, wb)
     stamp_text = f"导出于{_dt.datetime.now():%Y-%m-%d %H:%M}" + ("；强制导出：" + reason if forced else "")

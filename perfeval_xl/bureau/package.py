@@ -433,6 +433,9 @@ def _parse_workbook(workbook: bytes, rels: bytes | None) -> tuple[tuple[tuple[st
 
 def _workbook(z: zipfile.ZipFile) -> tuple[list[SheetInfo], tuple[DefinedName, ...]]:
     data = _read(z, "xl/workbook.xml")
+    if data is None and (_read(z, "mimetype") or b"").startswith(b"application/vnd.oasis.opendocument"):
+        raise PackageRefused("not_workbook", "此文件是OpenDocument表格（.ods，LibreOffice或WPS的格式），不是Excel工作簿："
+                                             "请在LibreOffice或WPS中用“文件 → 另存为”，文件类型选“Excel 2007-365 (.xlsx)”，再读取另存的文件")
     if data is None:
         raise PackageRefused("not_workbook", "不是Excel工作簿（缺少 xl/workbook.xml）")
     sheets, names = _parse_workbook(data, _read(z, "xl/_rels/workbook.xml.rels"))

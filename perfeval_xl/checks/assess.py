@@ -32,7 +32,7 @@ RATE_TOLERANCE = Decimal("0.001")
 # Bounds (docs/rules.md): beyond these no county department's figure goes. Money is 万元, a
 # "number" field holds 元 (支出明细), an "int" a head count, a "score" a 分值 or 得分.
 SCALE = {"money": Decimal("1e7"), "number": Decimal("1e11"), "int": Decimal("1e6"), "score": Decimal(100)}
-RATE_BOUNDS = {"得分比例": (Decimal(0), Decimal(1))}  # by label; other rates within ±1000%
+RATE_BOUNDS = {"得分比例": (Decimal(0), Decimal(1))}  # by the label's last words; other rates within ±1000%
 MAX_RATE = Decimal(10)
 
 
@@ -99,6 +99,8 @@ def number(v: object) -> Decimal | None:
 class _Checker:
     """Collects findings for one sheet, naming cells by the fields' defined names."""
 
+    form: Form | None = None  # the sheet's layout, for what the template wrote in a cell
+
     def __init__(self, book: Book, sheet: str, out: list[Finding], year: int | None = None):
         self.book, self.sheet, self.out, self.year = book, sheet, out, year
         self._rates: dict[str, Decimal | None] = {}
@@ -134,7 +136,7 @@ class _Checker:
         if reading.echo:
             self.report(name, "read_as_percent", f"{label}填写的“{self.get(name)}”{reading.echo}；如非此意，请带%号填写",
                         "warning")
-        low, high = RATE_BOUNDS.get(label, (-MAX_RATE, MAX_RATE))
+        low, high = next((b for key, b in RATE_BOUNDS.items() if label.endswith(key)), (-MAX_RATE, MAX_RATE))
         if not low <= reading.fraction <= high:
             self.report(name, "rate_out_of_range", f"{label}为{pct(reading.fraction)}，超出{pct(low)}至{pct(high)}")
             return None
@@ -213,7 +215,7 @@ def check_fields(c: _Checker, form: Form) -> None:
                 c.report(f.name, "required", f"{f.label}未填写")
             continue
         if f.kind == "percent":
-            c.rate(f.name, f.label)
+            c.rate(f.name, _field_label(c, f))
         elif f.kind in NUMERIC:
             try:
                 x = parse_number(v, f.label)
@@ -223,6 +225,13 @@ def check_fields(c: _Checker, form: Form) -> None:
             check_bounds(c, f, x, v)
         if f.choices and normalize(str(v)) not in f.choices:
             c.report(f.name, "bad_choice", f"{f.label}“{v}”应为：{'、'.join(f.choices)}")
+
+
+def _field_label(c: _Checker, f: F) -> str:
+    """A field's label, with its indicator's name on an indicator row: “X”的得分比例."""
+    prefix = f.name.rpartition("_")[0]
+    name = c.get(prefix + "_name") if prefix and not f.name.endswith("_name") else None
+    return f"{quote(str(name))}的{f.label}" if not blank(name) else f.label
 
 
 def _scored_inputs(form: Form) -> set[str]:
@@ -299,8 +308,10 @@ def _check_row_score(c: _Checker, p: str, label: str, weight: Decimal, computed:
                  f"{label}：未得满分（{final:f}/{weight:f}），应填写偏差原因分析及改进措施", "warning")
     shown = number(c.get(p + "score"))
     if shown is None or abs(shown - final) > TOLERANCE:
+        from perfeval_xl.checks.causes import formula_note  # causes builds on this module
+
         c.report(p + "score", "score_mismatch",
-                 f"{label}：得分单元格为{c.get(p + 'score')}，按评分标准应为{final:f}（公式可能被改写）")
+                 f"{label}：得分单元格为{c.get(p + 'score')}，按评分标准应为{final:f}{formula_note(c, p + 'score')}")
     return final
 
 
@@ -348,7 +359,7 @@ def check_open_rows(c: _Checker, spec: IndicatorRows, scheme: Scheme) -> dict[st
 def _row_engine_score(c: _Checker, p: str, label: str, v: dict, weight: Decimal, scheme: Scheme) -> Decimal | None:
     rules = scheme.row_rules
     if not blank(v["level"]):
-        ratio = c.rate(p + "ratio", "得分比例")
+        ratio = c.rate(p + "ratio", f"{label}的得分比例")
         if ratio is None and not blank(v["ratio"]):
             return None  # unreadable or out of bounds: reported at the cell
         try:
@@ -456,6 +467,10 @@ def check_scheme_rows(c: _Checker, spec: IndicatorRows, scheme: Scheme) -> Tally
                 c.report(cell, "cannot_score", f"{label}：{exc}")
         if derived.get(ind.id) is not None and value is not None:
             check_derived(c, cell, ind, derived[ind.id], value)
+        if computed is not None:
+            from perfeval_xl.checks.causes import say_what_the_rule_does  # causes builds on this module
+
+            say_what_the_rule_does(c, cell, ind, value, weight, computed)
         reachable = getattr(ind.rule, "reachable", None)
         final = _check_row_score(c, p, label, weight, computed,
                                  reachable(weight) if reachable and weight == ind.weight else None)
@@ -597,8 +612,11 @@ def check_totals(c: _Checker, scheme: Scheme, expected_total: Decimal, weights: 
         c.report("weight_total", "weight_total", f"分值合计为{c.get('weight_total')}，应为{scheme.total:f}")
     shown = number(c.get("score_total"))
     if shown is None or abs(shown - expected_total) > TOLERANCE:
-        c.report("score_total", "total_mismatch",
-                 f"总分为{c.get('score_total')}，{how or '各项得分之和为'}{expected_total:f}")
+        from perfeval_xl.checks.causes import text_scores  # causes builds on this module
+
+        cell, why = text_scores(c)
+        total = show(shown) if shown is not None else c.get("score_total")
+        c.report(cell or "score_total", "total_mismatch", f"总分为{total}，{how or '各项得分之和为'}{expected_total:f}{why}")
     expected_grade = grade(expected_total, scheme.grades)
     shown_grade = normalize(str(c.get("grade") or ""))
     if shown_grade not in [expected_grade.label, *expected_grade.aliases]:
@@ -619,7 +637,11 @@ def check_budget(c: _Checker, spec: IndicatorRows, parts: dict[str, Decimal]) ->
         return None
     rate = number(spent) / number(budget)
     if rate < Decimal("0.9") and blank(c.get("exec_reason")):
-        c.report("exec_reason", "low_execution_without_reason", f"执行率{pct(rate)}低于90%，须说明原因", "warning")
+        c.report("exec_reason", "low_execution_without_reason",
+                 f"执行率{pct(rate, Decimal('0.9'))}低于90%，须说明原因", "warning")
+    if rate > 1:
+        c.report(spent_name, "rate_implausible", f"执行率为{pct(rate)}：全年执行数超过全年预算数，请核对；"
+                                                 f"得分仍按评分标准计算（{show(exec_points)}分）", "warning")
     shown = number(c.get("exec_score"))
     if shown is None or abs(shown - exec_points) > TOLERANCE:
         c.report("exec_score", "score_mismatch", f"预算执行得分为{c.get('exec_score')}，应为{exec_points:f}")
@@ -649,6 +671,7 @@ def _is_formula(content: object) -> bool:
 def assess_form(book: Book, sheet: str, form: Form, out: list[Finding], tset: TemplateSet | None = None,
                 year: int | None = None) -> FormResult | None:
     c = _Checker(book, sheet, out, year)
+    c.form = form
     check_fields(c, form)
     check_sums(c, form.checks)
     rates = {f.label: number(c.get(f.name)) for f in form.fields() if f.computed and f.kind == "percent"}

@@ -27,6 +27,8 @@ CATALOGUE: dict[str, Code] = {
     "read_as_percent": Code("按百分数读取（提示）", "未带%号的数按百分数读取（如85按85%计），请核对"),
     "rate_out_of_range": Code("比率超出范围", "比率超出±1000%，或得分比例不在0至100%之间"),
     "out_of_scale": Code("数值超出合理范围", "金额、人数、分值等超出任何部门可能的规模"),
+    "rate_implausible": Code("比率超出公式范围（提示）",
+                             "按计算公式应在0至100%之间（或不为负）的比率超出该范围；得分仍按评分标准计算，请核对"),
     "derived_mismatch": Code("与本表数据计算结果不符", "填写的比率与按本工作簿基础数据和官方公式计算的结果不同"),
     # sums and links
     "total_missing": Code("合计未填写", "已填写分项但合计为空"),
@@ -41,6 +43,8 @@ CATALOGUE: dict[str, Code] = {
     "weight_out_of_range": Code("分值超出范围", "分值应大于0且不超过100"),
     "adjusted_without_reason": Code("调整得分未说明原因", "自评得分与计算得分不同，须说明原因"),
     "lost_points_without_reason": Code("扣分未说明原因", "未得满分，应填写偏差原因分析及改进措施"),
+    "rule_departs": Code("评分标准与分值不一致（提示）",
+                         "评分标准所写满分与本行分值不同（如分值5分、评分标准写计8分）：按评分标准起扣，得分以分值为上限"),
     "score_mismatch": Code("得分与评分标准不符", "得分单元格与按评分标准计算的结果不同"),
     "level1_weight": Code("一级指标分值不符", "一级指标下各行分值合计与指标体系不同"),
     "weight_total": Code("分值合计不符", "分值合计与指标体系的总分不同"),

@@ -257,9 +257,17 @@ def as_typed_in_percent_cell(value: object) -> object:
     return value
 
 
-def pct(fraction: Decimal | float) -> str:
-    """0.875 → "87.5%" for messages."""
-    return f"{float(fraction) * 100:.4g}%"
+def pct(fraction: Decimal | float, apart_from: Decimal | None = None) -> str:
+    """0.875 → "87.5%" for messages: four significant digits, never in scientific notation
+    (105 → "10500%"); with ``apart_from``, as many more as it takes not to show the same as that
+    rate (0.899998 against 0.9 → "89.9998%", not "90%")."""
+    x = Decimal(str(fraction)) * 100
+    digits = 4
+    while True:
+        text = show(Decimal(f"{x:.{digits}g}"))
+        if apart_from is None or x == apart_from * 100 or digits >= 15 or text != pct(apart_from)[:-1]:
+            return text + "%"
+        digits += 1
 
 
 def quote(text: str) -> str:

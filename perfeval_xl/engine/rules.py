@@ -336,8 +336,20 @@ def _comparable(target: Value, actual: Value, raws: tuple[object, object],
     if target.unit in MONEY_SCALE and actual.unit in MONEY_SCALE:
         return t * MONEY_SCALE[target.unit], a * MONEY_SCALE[actual.unit]
     if target.unit and actual.unit and target.unit != actual.unit:
-        raise ScoreError(f"单位不一致：年度指标值“{target.raw}”，实际完成值“{actual.raw}”")
+        raise ScoreError(_unit_mismatch(target, actual))
     return t, a
+
+
+def _unit_mismatch(target: Value, actual: Value) -> str:
+    """Units that differ; when one is the other plus words (100%（已完成）), the words are named."""
+    for what, value, other in (("实际完成值", actual, target), ("年度指标值", target, actual)):
+        if value.unit.startswith(other.unit):
+            extra = value.unit[len(other.unit):]
+            raw = str(value.raw).strip()
+            extra = raw[-len(extra):] if normalize(raw[-len(extra):]) == extra else extra
+            return (f"{what}“{value.raw}”在数值和单位之后多了文字“{extra}”，无法计分；"
+                    f"请只填写数值和单位（如“{raw[:-len(extra)].strip()}”），说明写在偏差原因栏")
+    return f"单位不一致：年度指标值“{target.raw}”，实际完成值“{actual.raw}”"
 
 
 DIRECTIONS = {"正向": ">=", "反向": "<=", "等于": "="}

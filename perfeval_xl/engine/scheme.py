@@ -17,7 +17,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from perfeval_xl.engine.parse import ParseError, normalize, quote, read_rate
+from perfeval_xl.engine.parse import ParseError, normalize, pct, quote, read_rate, show
 from perfeval_xl.engine.rules import (DEFAULT_GRADES, ZERO, Bands, Checklist, Choice, Grade, Qualitative, Quantitative,
                                       Rule, ScoreError, finish, score)
 
@@ -33,6 +33,9 @@ class Indicator(BaseModel):
     input: str = ""  # what the input cell asks for
     # "rate": the input is a rate (控制率, 满意度…), read by the one percent rule (parse.read_rate)
     input_kind: Literal["rate", "other"] = "other"
+    # The range the official formula implies for a rate ([0, 1]: a part of a whole; [0, null]:
+    # never negative). A rate outside it is scored as typed, with a 提示 asking to check it.
+    within: tuple[Decimal | None, Decimal | None] | None = None
     explain: str = ""  # 指标解释
     formula: str = ""  # 计算公式 / 指标说明
     standard: str = ""  # 评分标准, verbatim
@@ -69,6 +72,30 @@ class Indicator(BaseModel):
 
     def names(self) -> list[str]:
         return [self.name, *self.aliases]
+
+    def departure(self) -> str:
+        """Where the rule departs from the row as printed, in a sentence for the row's note and
+        the 提示 ("" if it does not): 计8分 on a 5-point row is deducted from 8, capped at 5."""
+        full = self.rule.full_marks(self.weight)
+        if full > self.weight:
+            return (f"评分标准写满分{show(full)}分，本行分值为{show(self.weight)}分："
+                    f"按评分标准自{show(full)}分起扣，得分以{show(self.weight)}分为上限")
+        if full < self.weight:
+            return f"评分标准最高{show(full)}分，低于本行分值{show(self.weight)}分：得分最高为{show(full)}分"
+        return ""
+
+    def outside(self, fraction: Decimal) -> str:
+        """The range a rate breaks, in words ("0至100%"), or "" when it is within or unbounded."""
+        if self.within is None:
+            return ""
+        low, high = self.within
+        if (low is None or fraction >= low) and (high is None or fraction <= high):
+            return ""
+        if high is None:
+            return "不应为负数" if low == 0 else f"不应低于{pct(low)}"
+        if low is None:
+            return f"不应超过{pct(high)}"
+        return f"应在{pct(low)}至{pct(high)}之间"
 
 
 class RowRules(BaseModel):

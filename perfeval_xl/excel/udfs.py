@@ -135,22 +135,28 @@ def PE_ROW_SCORE(weight, target, actual, direction=None, level=None, ratio=None)
 
 def indicator_score(name, value, scheme_id=None, weight=None) -> Decimal:
     """Score of a named library indicator; without a scheme, every scheme that has it must agree."""
-    ids = [str(scheme_id).strip()] if not _blank(scheme_id) else scheme.scheme_ids()
-    results = {}
-    for sid in ids:
-        try:
-            ind = scheme.load(sid).find(str(name))
-        except ScoreError:
-            if len(ids) == 1:
-                raise
-            continue
-        # another 分值 (a unit's adapted 评分表): the same rule, scaled, rounded once
-        results[sid] = ind.score(value, None if _blank(weight) else parse_number(weight, "分值"))
-    if not results:
-        raise ScoreError(f"没有指标“{name}”")
+    # another 分值 (a unit's adapted 评分表): the same rule, scaled, rounded once
+    results = {sid: ind.score(value, None if _blank(weight) else parse_number(weight, "分值"))
+               for sid, ind in indicator_editions(name, scheme_id)}
     if len(set(results.values())) > 1:
         raise ScoreError(f"多个指标体系有“{name}”且得分不同，请指定体系（{'、'.join(results)}）")
     return next(iter(results.values()))
+
+
+def indicator_editions(name, scheme_id=None) -> list[tuple[str, scheme.Indicator]]:
+    """The editions that have an indicator of this name (only ``scheme_id`` when given), with it:
+    the CLI names the one it scores by, or asks for --scheme when there are several."""
+    ids = [str(scheme_id).strip()] if not _blank(scheme_id) else scheme.scheme_ids()
+    found = []
+    for sid in ids:
+        try:
+            found.append((sid, scheme.load(sid).find(str(name))))
+        except ScoreError:
+            if len(ids) == 1:
+                raise
+    if not found:
+        raise ScoreError(f"没有指标“{name}”")
+    return found
 
 
 def indicator_echo(name, value, scheme_id=None) -> str:

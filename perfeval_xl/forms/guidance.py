@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from perfeval_xl.engine.parse import pct
 from perfeval_xl.engine.rules import DEFAULT_LEVELS
+from perfeval_xl.forms.layout import REPORT_YEAR
 
 # Excel refuses a file whose validation title exceeds 32 or prompt 255 characters.
 TITLE_MAX, PROMPT_MAX = 32, 255
@@ -23,6 +24,12 @@ KIND_HINTS = {
     "number": "填写数字",
     "score": "填写得分：0至本行分值之间的数字，最多两位小数",
     "date": "填写日期，如2024年3月31日",
+}
+
+# Cells whose kind alone would prompt the wrong thing: the year is no count, a 分值 no 得分.
+NAME_HINTS = {
+    REPORT_YEAR: "填写报告所属年度（四位数字），如2023；各表标题中的年度随之变化",
+    "weight": "填写本行分值：大于0、不超过100的数字；各指标分值合计须为总分",
 }
 
 
@@ -82,6 +89,19 @@ def rule_hint(rule, weight: Decimal) -> str:
     return "按评分标准填写"
 
 
+def scored_note(ind) -> str:
+    """The comment of a scored cell: the 评分标准 verbatim, then how the rule departs from the
+    row as printed (计8分 on a 5-point row), so that the unit sees what the score does."""
+    departure = ind.departure()
+    return ind.standard + (f"\n注：{departure}。" if departure else "")
+
+
+def scored_hint(ind) -> str:
+    """The input message of a scored cell: from its rule, with the departure as in the note."""
+    departure = ind.departure()
+    return rule_hint(ind.rule, ind.weight) + (f"。注：{departure}" if departure else "")
+
+
 def weight_hint(weight: Decimal) -> str:
     return f"参考样表分值{weight:g}分；可按本单位实际调整，调整后各指标分值合计须仍为总分"
 
@@ -109,7 +129,8 @@ def input_message(field) -> tuple[str, str] | None:
     elif field.choices:
         prompt = "从下拉列表中选择：" + "、".join(field.choices)
     else:
-        prompt = KIND_HINTS.get(field.kind, f"填写{field.label}")
+        prompt = NAME_HINTS.get(field.name.rpartition("_")[2] if field.kind == "score" else field.name) or \
+            KIND_HINTS.get(field.kind, f"填写{field.label}")
     if field.required:
         prompt += "（必填）"
     return field.label[:TITLE_MAX], prompt[:PROMPT_MAX]

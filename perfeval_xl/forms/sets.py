@@ -9,7 +9,7 @@ import functools
 
 from perfeval_xl.excel import native
 
-from perfeval_xl.forms.guidance import ACTUAL_HINT, TARGET_HINT, ratio_hint, rule_hint, weight_hint
+from perfeval_xl.forms.guidance import ACTUAL_HINT, TARGET_HINT, ratio_hint, scored_hint, scored_note, weight_hint
 
 from perfeval_xl.forms.layout import REPORT_YEAR, Derived, F, Form, IndicatorRows, SumCheck, T, TemplateSet
 from perfeval_xl.engine.scheme import Indicator, load as load_scheme
@@ -345,7 +345,7 @@ def _score_cells(scheme_id: str, p: str, ind: Indicator, parts: list[str], defau
     if _typed(ind):  # no formula in the text: the score itself is typed
         counted = f'IF({p}na="{NOT_APPLICABLE}","",{native.typed_score(p + "score", p + "weight")})'
         return [F(p + "value", "评价情况", "text"),
-                F(p + "score", "自评得分", "score", note=ind.standard, hint=rule_hint(ind.rule, ind.weight),
+                F(p + "score", "自评得分", "score", note=scored_note(ind), hint=scored_hint(ind),
                   helpers=((p + "score__counted", counted),)),
                 F(p + "reason", "扣分原因和其他说明", "text"), T(""), T(""), *applicability]
     if k == 1:
@@ -353,13 +353,13 @@ def _score_cells(scheme_id: str, p: str, ind: Indicator, parts: list[str], defau
         # A number in a percent cell is a fraction: hand it to the UDF as the percentage it shows.
         arg = f'IF(N({p}value)=0,{p}value,ROUND(N({p}value)*100,10)&"%")' if rate else None
         value = F(p + "value", ind.input or "指标值", "percent" if rate else "text",
-                  required=not getattr(ind.rule, "blank_full", False), note=ind.standard, default=default,
-                  hint=rule_hint(ind.rule, ind.weight))
+                  required=not getattr(ind.rule, "blank_full", False), note=scored_note(ind), default=default,
+                  hint=scored_hint(ind))
         computed = native.indicator_score(ind, p + "value", scheme_id, p, udf_value=arg, weight=p + "weight")
     else:  # 经济效益、社会效益: each part's score typed on its own row, the indicator scores the sum
         names = [f"{p}part{j}" for j in range(1, k + 1)]
-        value = F(names[0], f"{parts[0]}自评得分", "score", required=True, note=ind.standard,
-                  hint=rule_hint(ind.rule, ind.weight))
+        value = F(names[0], f"{parts[0]}自评得分", "score", required=True, note=scored_note(ind),
+                  hint=scored_hint(ind))
         part_sum = f"{p}_sum"
         c = native.indicator_score(ind, part_sum, scheme_id, p, weight=p + "weight")
         computed = native.Computed(c.formula, ((part_sum, native.sum_of(names)), *c.helpers))
@@ -427,8 +427,8 @@ def score_sheet(sheet: str, scheme_id: str, title: str, texts=STANDARD, split: b
         row += [T(text(ind), rows=k, style="note") for _, text in texts] + ([] if split else [weight])
         rows.append(row + _score_cells(scheme_id, p, ind, parts, defaults.get(ind.id)))
         for j, part in enumerate(parts[1:], start=2):
-            rows.append([T(part), F(f"{p}part{j}", f"{part}自评得分", "score", note=ind.standard,
-                                    hint=rule_hint(ind.rule, ind.weight))])
+            rows.append([T(part), F(f"{p}part{j}", f"{part}自评得分", "score", note=scored_note(ind),
+                                    hint=scored_hint(ind))])
     rows.append([T("本单位增加的指标（可选；按评价要点自评打分，增加后各指标分值合计仍须为总分）", span=n_print,
                    style="head")])
     rows += [_added_row(f"add{i}_", tuple(scheme.level1), split, len(texts)) for i in range(1, ADDED_ROWS + 1)]
