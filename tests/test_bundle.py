@@ -1,0 +1,150 @@
+"""The offline bundle: the pinned Python runtime, the wheels per Python version, and 安装.cmd run
+under Wine with a Chinese locale, a user 张三 and a bundle folder with a space."""
+import hashlib
+import io
+import json
+import os
+import re
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from perfeval_xl.excel import addin_build as ab
+from perfeval_xl.excel import bundle, installer, runtime
+
+from .conftest import ROOT
+
+ADDIN = ROOT / "workbook" / ab.ADDIN_NAME
+STUB_SOURCE = Path(__file__).parent / "data" / "wine" / "stub_python.c"
+WINE = Path("/usr/lib/wine/wine64")
+MINGW = shutil.which("x86_64-w64-mingw32-gcc")
+
+
+def stand_in_archive(folder: Path, version: str, exe: bytes = b"MZ stand-in") -> tuple[Path, str]:
+    """An archive laid out as python.org's embeddable zip (python.exe, pythonw.exe, pythonXY.dll,
+    pythonXY.zip, and the ._pth as shipped, with site off); returns it and its SHA-256."""
+    nodot = "".join(version.split(".")[:2])
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("python.exe", exe)
+        z.writestr("pythonw.exe", exe)
+        z.writestr(f"python{nodot}.dll", b"stand-in")
+        z.writestr(f"python{nodot}.zip", b"PK\x05\x06" + bytes(18))
+        z.writestr(f"python{nodot}._pth", f"python{nodot}.zip\r\n.\r\n\r\n# Uncomment to run site.main() automatically\r\n#import site\r\n")
+        z.writestr("LICENSE.txt", "stand-in")
+    path = folder / version / runtime.archive_name(version)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(buf.getvalue())
+    return path, hashlib.sha256(buf.getvalue()).hexdigest()
+
+
+def mirror(folder: Path, pythons: list[str], exe: bytes = b"MZ stand-in") -> dict:
+    """A python.org-shaped download tree of stand-ins, and pins that match them."""
+    pinned = {}
+    for python in pythons:
+        version = runtime.pins()[python]["version"]
+        _, digest = stand_in_archive(folder, version, exe)
+        pinned[python] = {"version": version, "sha256": digest}
+    return pinned
+
+
+# ----------------------------------------------------------------------------- the runtime
+def test_pins_cover_every_supported_python():
+    pins = runtime.pins()
+    assert list(pins) == ["3.11", "3.12", "3.13", "3.14"] == list(bundle.PYTHONS)
+    for minor, pin in pins.items():
+        assert pin["version"].startswith(minor + ".") and re.fullmatch(r"[0-9a-f]{64}", pin["sha256"])
+    assert len({p["sha256"] for p in pins.values()}) == len(pins)
+
+
+def test_runtime_is_fetched_verified_and_set_up_for_site_packages(tmp_path):
+    pinned = mirror(tmp_path / "mirror", ["3.13"])
+    archive = runtime.fetch("3.13", tmp_path / "cache", (tmp_path / "mirror").as_uri(), pinned)
+    assert archive.name == "python-3.13.15-embed-amd64.zip"
+    dest = runtime.unpack(archive, tmp_path / "python" / "3.13", "3.13")
+    assert (dest / "python.exe").exists() and (dest / "pythonw.exe").exists()
+    assert (dest / "python313._pth").read_bytes() == b"python313.zip\r\n.\r\nLib\\site-packages\r\nimport site\r\n"
+    # A second fetch uses the verified copy: the mirror may be gone.
+    shutil.rmtree(tmp_path / "mirror")
+    assert runtime.fetch("3.13", tmp_path / "cache", (tmp_path / "mirror").as_uri(), pinned) == archive
+
+
+def test_runtime_with_another_checksum_is_refused(tmp_path):
+    """The real pins against a stand-in served under the real name: refused, nothing kept."""
+    version = runtime.pins()["3.12"]["version"]
+    _, digest = stand_in_archive(tmp_path / "mirror", version)
+    with pytest.raises(runtime.RuntimeFetchError, match="与登记的校验值不符") as refused:
+        runtime.fetch("3.12", tmp_path / "cache", (tmp_path / "mirror").as_uri())
+    assert runtime.pins()["3.12"]["sha256"] in str(refused.value) and digest in str(refused.value)
+    assert list((tmp_path / "cache").iterdir()) == []
+    with pytest.raises(runtime.RuntimeFetchError, match="无法下载"):
+        runtime.fetch("3.12", tmp_path / "cache", (tmp_path / "nowhere").as_uri())
+
+
+def test_an_archive_that_is_not_an_embeddable_python_is_refused(tmp_path):
+    bad = tmp_path / "bad.zip"
+    with zipfile.ZipFile(bad, "w") as z:
+        z.writestr("python.exe", b"x")
+        z.writestr("../evil.txt", b"x")
+    with pytest.raises(runtime.RuntimeFetchError, match="不是 Python 3.11 的嵌入式版本") as refused:
+        runtime.unpack(bad, tmp_path / "out", "3.11")
+    assert "python311._pth" in str(refused.value) and "../evil.txt" in str(refused.value)
+    assert not (tmp_path / "out").exists() and not (tmp_path / "evil.txt").exists()
+
+
+def test_bundle_refuses_a_runtime_before_downloading_wheels(tmp_path):
+    version = runtime.pins()["3.11"]["version"]
+    stand_in_archive(tmp_path / "mirror", version)
+    with pytest.raises(runtime.RuntimeFetchError, match="校验值不符"):
+        bundle.build_bundle(tmp_path / "out", ["3.11"], runtime_url=(tmp_path / "mirror").as_uri())
+    assert list((tmp_path / "out" / "wheels").iterdir()) == []
+
+
+# ----------------------------------------------------------------------------- the whole bundle
+def test_bundle_builds_for_three_pythons_and_resolves_offline_for_each(tmp_path):
+    """Runtimes (stand-ins), wheels downloaded from PyPI once per version (shared files fetched
+    once), and per version: pip resolves perfeval-xl from the folder alone, the Windows-only
+    requirements are there, and xlwings carries the DLLs for 32- and 64-bit Excel.
+    PERFEVAL_BUNDLE_PYTHONS="3.11 3.12 3.13 3.14" builds all four."""
+    pythons = os.environ.get("PERFEVAL_BUNDLE_PYTHONS", "3.11 3.13 3.14").split()
+    pinned = mirror(tmp_path / "mirror", pythons)
+    out = tmp_path / "离线 安装"
+    bundle.build_bundle(out, pythons, runtime_url=(tmp_path / "mirror").as_uri(), pinned=pinned)
+    wheels = out / "wheels"
+    for python in pythons:
+        assert bundle.resolves_offline(wheels, "win_amd64", python).returncode == 0
+        assert bundle.missing_on_windows(wheels, python) == [] and bundle.xlwings_dlls_missing(wheels, python) == []
+        tag = "cp" + python.replace(".", "")
+        assert list(wheels.glob(f"pywin32-*-{tag}-{tag}-win_amd64.whl")), python
+        nodot = python.replace(".", "")
+        assert "import site" in (out / "python" / python / f"python{nodot}._pth").read_text()
+    assert len(list(wheels.glob("pip-*-py3-none-any.whl"))) == 1
+    assert len(list(wheels.glob("openpyxl-*.whl"))) == 1  # a pure-Python wheel is kept once
+    assert (out / ab.ADDIN_NAME).read_bytes() == ADDIN.read_bytes()
+    for name in (bundle.INSTALL_CMD, bundle.UNINSTALL_CMD):
+        raw = (out / name).read_bytes()
+        assert raw.count(b"\r\n") == raw.count(b"\n")  # CRLF throughout
+        for line in raw.decode("gbk").split("\r\n"):
+            assert line.isascii() or line.startswith("echo "), line  # commands ASCII, Chinese only echoed
+    readme = (out / bundle.README_TXT).read_bytes().decode("utf-8-sig")
+    assert "不需要另装 Python" in readme and "阻止从 Office 宏调用 Win32 API" in readme
+
+
+def test_installer_commands_do_not_depend_on_what_wine_does_differently():
+    lines = installer.install_cmd(["3.11", "3.12", "3.13", "3.14"]) + installer.uninstall_cmd()
+    commands = [l for l in lines if not l.startswith(("echo ", "rem "))]
+    assert not [l for l in commands if "&&" in l or "||" in l]
+    assert not [l for l in lines if "chcp" in l]
+    assert not [l for l in commands if l.rstrip().endswith("(")]  # no parenthesised blocks
+    install = "\n".join(installer.install_cmd(["3.11", "3.14"]))
+    assert install.index("call :runtime 3.14") < install.index("call :runtime 3.11")  # newest first
+    assert "sys.version_info[:2] in ((3,11),(3,14),)" in install
+    assert "py -3.14-64" in install and "reg query" in install and "Python3*" in install
+
+
+def test_missing_windows_requirement_is_reported(tmp_path):
+    assert [str(r.name) for r in bundle.missing_on_windows(tmp_path, "3.11")] != []
+    assert bundle.xlwings_dlls_missing(tmp_path, "3.11") == ["xlwings"]
