@@ -134,12 +134,12 @@ def test_bundle_builds_for_three_pythons_and_resolves_offline_for_each(tmp_path)
 
 
 def test_installer_commands_do_not_depend_on_what_wine_does_differently():
-    lines = installer.install_cmd(["3.11", "3.12", "3.13", "3.14"]) + installer.uninstall_cmd()
+    lines = installer.install_cmd(["3.11", "3.12", "3.13", "3.14"], "pip-24.0-py3-none-any.whl") + installer.uninstall_cmd()
     commands = [l for l in lines if not l.startswith(("echo ", "rem "))]
     assert not [l for l in commands if "&&" in l or "||" in l]
     assert not [l for l in lines if "chcp" in l]
     assert not [l for l in commands if l.rstrip().endswith("(")]  # no parenthesised blocks
-    install = "\n".join(installer.install_cmd(["3.11", "3.14"]))
+    install = "\n".join(installer.install_cmd(["3.11", "3.14"], "pip-24.0-py3-none-any.whl"))
     assert install.index("call :runtime 3.14") < install.index("call :runtime 3.11")  # newest first
     assert "sys.version_info[:2] in ((3,11),(3,14),)" in install
     assert "py -3.14-64" in install and "reg query" in install and "Python3*" in install
@@ -148,3 +148,99 @@ def test_installer_commands_do_not_depend_on_what_wine_does_differently():
 def test_missing_windows_requirement_is_reported(tmp_path):
     assert [str(r.name) for r in bundle.missing_on_windows(tmp_path, "3.11")] != []
     assert bundle.xlwings_dlls_missing(tmp_path, "3.11") == ["xlwings"]
+
+
+# ----------------------------------------------------------------------------- under Wine
+def _zh_locale() -> bool:
+    return "zh_CN.utf8" in subprocess.run(["locale", "-a"], capture_output=True, text=True).stdout
+
+
+needs_wine = pytest.mark.skipif(not (WINE.exists() and MINGW and _zh_locale()),
+                                reason="Wine, mingw-w64 or the zh_CN.UTF-8 locale missing: run scripts/setup.sh")
+
+
+def _windows(path: Path) -> str:
+    return "Z:" + str(path).replace("/", "\\")
+
+
+@pytest.fixture(scope="module")
+def wine(tmp_path_factory):
+    """A fresh Wine prefix for user 张三 in a Chinese locale (code page 936), with no Python,
+    and a runner for cmd.exe that returns (exit code, GBK output decoded, stub calls)."""
+    root = tmp_path_factory.mktemp("wine")
+    log = root / "calls.log"
+    env = {**os.environ, "WINEPREFIX": str(root / "prefix"), "WINEDEBUG": "-all", "WINEDLLOVERRIDES": "mscoree,mshtml=",
+           "LANG": "zh_CN.UTF-8", "LC_ALL": "zh_CN.UTF-8", "USER": "张三", "LOGNAME": "张三", "STUB_LOG": _windows(log)}
+
+    def run(*args: str, **extra: str):
+        log.unlink(missing_ok=True)
+        # "call": cmd /c strips the quotes of a first argument holding brackets (cmd /? rule 2)
+        proc = subprocess.run([str(WINE), "cmd", "/c", "call", *args], env={**env, **extra}, stdin=subprocess.DEVNULL,
+                              capture_output=True, timeout=120)
+        calls = [line.split("\t") for line in log.read_text(encoding="utf-8").splitlines()] if log.exists() else []
+        return proc.returncode, proc.stdout.decode("gbk", "replace"), calls
+
+    run("echo", "ready")
+    run.profile = root / "prefix" / "drive_c" / "users" / "张三"
+    assert run.profile.is_dir()
+    assert not list((root / "prefix" / "drive_c").rglob("python*.exe"))  # no Python on this PC
+    return run
+
+
+@pytest.fixture(scope="module")
+def wine_bundle(tmp_path_factory):
+    """A bundle folder with a space and a bracket, holding stand-in runtimes for 3.13 and 3.14
+    whose python.exe is the stub, compiled here from tests/data/wine/stub_python.c."""
+    root = tmp_path_factory.mktemp("bundle")
+    exe = root / "python.exe"
+    subprocess.run([MINGW, "-municode", "-O1", "-o", str(exe), str(STUB_SOURCE)], check=True, timeout=120)
+    out = root / "离线 安装 (2)"
+    (out / "wheels").mkdir(parents=True)
+    (out / "wheels" / "pip-24.0-py3-none-any.whl").write_bytes(b"PK\x05\x06" + bytes(18))
+    pinned = mirror(root / "mirror", ["3.13", "3.14"], exe.read_bytes())
+    for python in ("3.13", "3.14"):
+        archive = runtime.fetch(python, root / "cache", (root / "mirror").as_uri(), pinned)
+        runtime.unpack(archive, out / "python" / python, python)
+    (out / "python" / "3.14" / "stub-fail.txt").write_text("-c")  # this PC cannot start 3.14
+    bundle.write_installer(out, ["3.13", "3.14"], ADDIN, "pip-24.0-py3-none-any.whl")
+    return out
+
+
+@needs_wine
+def test_installer_under_wine_installs_the_bundled_python_runs_the_launcher_and_uninstalls(wine, wine_bundle):
+    local = r"C:\users\张三\AppData\Local\perfeval-xl"
+    code, out, calls = wine(_windows(wine_bundle / bundle.INSTALL_CMD))
+    assert code == 0, out
+    assert "安装完成" in out and "Python 3.13" in out
+    here = _windows(wine_bundle) + "\\"
+    checks = [c for c in calls if c[1] == "-c"]
+    assert [c[0] for c in checks] == [here + r"python\3.14\python.exe", here + r"python\3.13\python.exe"]
+    pip, addin = [c for c in calls if c[1] != "-c"]
+    assert pip[0] == local + r"\python\python.exe"
+    assert pip[1:3] == [here + r"wheels\pip-24.0-py3-none-any.whl\pip", "install"]
+    assert pip[pip.index("--find-links") + 1] == here + "wheels" and pip[-2:] == ["perfeval-xl", "pip"]
+    assert addin[1:5] == ["-m", "perfeval_xl.cli", "addin", "install"]
+    assert addin[addin.index("--bundle") + 1] == here + "."
+    assert addin[addin.index("--interpreter") + 1] == local + r"\python\pythonw.exe"
+    installed = wine.profile / "AppData" / "Local" / "perfeval-xl"
+    assert (installed / "python" / "python313._pth").read_text().splitlines()[-1] == "import site"
+
+    code, out, calls = wine(local + r"\perfeval-xl.cmd", "--help")
+    assert code == 0 and "usage: perfeval-xl" in out
+    assert calls == [[local + r"\python\python.exe", "-m", "perfeval_xl.cli", "--help"]]
+
+    code, out, calls = wine(_windows(wine_bundle / bundle.UNINSTALL_CMD))
+    assert code == 0 and "已卸载" in out
+    assert calls == [[local + r"\python\python.exe", "-m", "perfeval_xl.cli", "addin", "uninstall"]]
+    assert not installed.exists()
+
+
+@needs_wine
+def test_installer_under_wine_stops_when_a_step_fails(wine, wine_bundle):
+    """pip fails: the installer says so and exits 1 (``if errorlevel 1``; with ``|| goto failed``
+    Wine would carry on), and never reaches the add-in step."""
+    code, out, calls = wine(_windows(wine_bundle / bundle.INSTALL_CMD), STUB_FAIL="install")
+    assert code == 1 and "安装未完成" in out and "安装完成。" not in out
+    assert not [c for c in calls if "addin" in c]
+    code, out, calls = wine(_windows(wine_bundle / bundle.UNINSTALL_CMD))
+    assert code == 0

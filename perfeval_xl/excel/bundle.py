@@ -181,10 +181,10 @@ def _cmd_file(path: Path, lines: list[str]) -> None:
     atomic_write(path, lambda tmp: tmp.write_bytes(text.encode(CMD_ENCODING)))
 
 
-def write_installer(out: Path, pythons: list[str], addin: Path) -> None:
+def write_installer(out: Path, pythons: list[str], addin: Path, pip_wheel: str) -> None:
     """The add-in, 安装.cmd, 卸载.cmd and 安装说明.txt (UTF-8 with BOM, so Notepad shows it)."""
     shutil.copyfile(addin, out / ADDIN_NAME)
-    _cmd_file(out / INSTALL_CMD, installer.install_cmd(pythons))
+    _cmd_file(out / INSTALL_CMD, installer.install_cmd(pythons, pip_wheel))
     _cmd_file(out / UNINSTALL_CMD, installer.uninstall_cmd())
     text = installer.readme_text(pythons).replace("\n", "\r\n")
     atomic_write(out / README_TXT, lambda tmp: tmp.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8")))
@@ -214,10 +214,10 @@ def build_bundle(out: Path, pythons: list[str] = list(PYTHONS), platform: str = 
             archive = runtime.fetch(python, Path(cache), runtime_url, pinned)
             runtime.unpack(archive, out / "python" / python, python)
     project_wheel(wheels)
-    pip_wheel(wheels)
+    pip = pip_wheel(wheels)
     for python in pythons:  # one resolution per version; files already there are not fetched again
         download_dependencies(wheels, platform, python)
-    write_installer(out, pythons, addin)
+    write_installer(out, pythons, addin, pip.name)
     for python in pythons:
         proc = resolves_offline(wheels, platform, python)
         if proc.returncode != 0:

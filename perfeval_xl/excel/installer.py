@@ -29,7 +29,9 @@ def _newest_first(pythons: list[str]) -> list[str]:
     return sorted(pythons, key=lambda v: tuple(map(int, v.split("."))), reverse=True)
 
 
-def install_cmd(pythons: list[str]) -> list[str]:
+def install_cmd(pythons: list[str], pip_wheel: str) -> list[str]:
+    """``pip_wheel``: the file name of pip's wheel in wheels/ (named, not globbed: Wine's ``for``
+    finds no match for a wildcard in a folder like ``离线 安装 (2)``)."""
     versions = "、".join(_newest_first(pythons))
     return [
         "@echo off",
@@ -48,14 +50,16 @@ def install_cmd(pythons: list[str]) -> list[str]:
         "echo 正在安装本文件夹自带的 Python %RT%（仅为当前用户，无需管理员权限）：",
         "echo %HOME_DIR%\\python",
         'if exist "%HOME_DIR%\\python" rmdir /s /q "%HOME_DIR%\\python"',
-        'xcopy "%HERE%python\\%RT%" "%HOME_DIR%\\python\\" /e /i /q /y >nul',
+        "rem mkdir first: Wine's xcopy /i reports 4 (path not found) for a new folder it did create.",
+        'mkdir "%HOME_DIR%\\python"',
+        "if errorlevel 1 goto failed",
+        'xcopy "%HERE%python\\%RT%" "%HOME_DIR%\\python" /e /q /y >nul',
         "if errorlevel 1 goto failed",
         'set "PY=%HOME_DIR%\\python\\python.exe"',
         'set "PYW=%HOME_DIR%\\python\\pythonw.exe"',
         'set "LAUNCH=python\\python.exe"',
-        'set "PIPWHL="',
-        'for %%W in ("%HERE%wheels\\pip-*.whl") do set "PIPWHL=%%~fW"',
-        "if not defined PIPWHL goto failed",
+        f'set "PIPWHL=%HERE%wheels\\{pip_wheel}"',
+        'if not exist "%PIPWHL%" goto failed',
         "echo 正在从本文件夹安装（不联网）……",
         "rem pip runs from its own wheel: the embeddable Python has no pip.",
         '"%PY%" "%PIPWHL%\\pip" install -q --disable-pip-version-check --no-index --find-links "%HERE%wheels" perfeval-xl pip',
