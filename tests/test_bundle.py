@@ -2,7 +2,6 @@
 under Wine with a Chinese locale, a user 张三 and a bundle folder with a space."""
 import hashlib
 import io
-import json
 import os
 import re
 import shutil
