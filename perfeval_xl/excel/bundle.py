@@ -10,11 +10,7 @@ newest runtime that starts to %LOCALAPPDATA%\\perfeval-xl\\python, installs from
 pip run from its own wheel (--no-index), writes the ASCII config and copies the add-in into
 XLSTART; ``安装.cmd --system-python`` uses an installed Python and a private venv instead.
 
-The .cmd files are CRLF and encoded GBK (code page 936), with every command line in ASCII and
-Chinese only in ``echo`` lines: cmd.exe reads a batch file in the console code page, which is
-936 on Chinese Windows; ``chcp 65001`` would change the console for the rest of the session
-and has mis-parsed batch files on older builds. On a non-Chinese system only the messages would
-look garbled; the commands still run.
+The installer's texts, and why they are written as they are, are in installer.py.
 """
 from __future__ import annotations
 
@@ -159,10 +155,11 @@ def xlwings_dlls_missing(wheels: Path, python: str) -> list[str]:
     import zipfile
 
     tag = "cp" + python.replace(".", "")
-    found = [w for w in wheels.glob(f"xlwings-*-{tag}-{tag}-win_amd64.whl")]
+    found = list(wheels.glob(f"xlwings-*-{tag}-{tag}-win_amd64.whl"))
     if not found:
         return ["xlwings"]
-    names = zipfile.ZipFile(found[0]).namelist()
+    with zipfile.ZipFile(found[0]) as z:
+        names = z.namelist()
     return [dll for dll in ("xlwings32-", "xlwings64-") if not any(dll in n and n.endswith(".dll") for n in names)]
 
 
