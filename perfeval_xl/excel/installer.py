@@ -174,8 +174,8 @@ def readme_text(pythons: list[str]) -> str:
    - “阻止所有 Office 应用程序创建子进程”（Block all Office applications from creating child processes）：
      加载项无法启动 Python，点按钮时提示“无法启动 Python”；
    - “阻止从 Office 宏调用 Win32 API”（Block Win32 API calls from Office macros）：加载项的宏
-     声明了 Windows 函数（Declare … Lib，用于调用 Python），Excel 会拦截并提示已被组织的安全策略阻止，
-     “绩效自评”选项卡的按钮不能用。
+     声明了 Windows 函数（Declare … Lib，用于连接 Python），Defender 会拦截，屏幕右下角弹出
+     “已阻止”的安全通知，“绩效自评”选项卡的按钮不能用。
    两条规则都不影响填报：模板中的得分、总分、等次等单元格用 Excel 自带公式计算，照常显示。
    若需使用加载项，请信息科把 %APPDATA%\\Microsoft\\Excel\\XLSTART\\{ADDIN_NAME} 加入该规则的排除项
    （ASR 规则的“文件和文件夹排除”），或把规则设为“审核”。
