@@ -141,7 +141,7 @@ def test_installer_commands_do_not_depend_on_what_wine_does_differently():
     install = "\n".join(installer.install_cmd(["3.11", "3.14"], "pip-24.0-py3-none-any.whl"))
     assert install.index("call :runtime 3.14") < install.index("call :runtime 3.11")  # newest first
     assert "sys.version_info[:2] in ((3,11),(3,14),)" in install
-    assert "py -3.14-64" in install and "reg query" in install and "Python3*" in install
+    assert "py -3.14-64" in install and "reg query" in install and "in (Python3*)" in install
 
 
 def test_missing_windows_requirement_is_reported(tmp_path):
@@ -243,3 +243,28 @@ def test_installer_under_wine_stops_when_a_step_fails(wine, wine_bundle):
     assert not [c for c in calls if "addin" in c]
     code, out, calls = wine(_windows(wine_bundle / bundle.UNINSTALL_CMD))
     assert code == 0
+
+
+@needs_wine
+def test_installer_under_wine_with_system_python_makes_a_venv(wine, wine_bundle):
+    """``安装.cmd --system-python``: a per-user python.org Python 3.14 found in its usual folder
+    (no py launcher, no registry key here), a private venv, the launcher pointing into it."""
+    programs = wine.profile / "AppData" / "Local" / "Programs"
+    (programs / "Python" / "Python314").mkdir(parents=True)
+    shutil.copy(wine_bundle.parent / "python.exe", programs / "Python" / "Python314" / "python.exe")
+    try:
+        code, out, calls = wine(_windows(wine_bundle / bundle.INSTALL_CMD), "--system-python")
+    finally:
+        shutil.rmtree(programs)
+    assert code == 0, out
+    system = r"C:\users\张三\AppData\Local\Programs\Python\Python314\python.exe"
+    venv = r"C:\users\张三\AppData\Local\perfeval-xl\venv"
+    assert [c[:3] for c in calls[:2]] == [[system, "-c", calls[0][2]], [system, "-m", "venv"]]
+    assert calls[1][3] == venv and "(3,14)" in calls[0][2]
+    assert calls[2][:4] == [venv + r"\Scripts\python.exe", "-m", "pip", "install"] and calls[2][-1] == "perfeval-xl"
+    assert calls[3][calls[3].index("--interpreter") + 1] == venv + r"\Scripts\pythonw.exe"
+    code, out, calls = wine(r"C:\users\张三\AppData\Local\perfeval-xl\perfeval-xl.cmd", "--help")
+    assert calls == [[venv + r"\Scripts\python.exe", "-m", "perfeval_xl.cli", "--help"]]
+    code, out, calls = wine(_windows(wine_bundle / bundle.UNINSTALL_CMD))
+    assert calls == [[venv + r"\Scripts\python.exe", "-m", "perfeval_xl.cli", "addin", "uninstall"]]
+    assert not (wine.profile / "AppData" / "Local" / "perfeval-xl").exists()

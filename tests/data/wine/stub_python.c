@@ -5,7 +5,8 @@
  * argument, separated by tabs, so the test sees exactly what cmd.exe passed (spaces, 张三).
  * It exits 1 when an argument equals %STUB_FAIL%, or equals the first line of stub-fail.txt
  * beside the executable (a runtime that does not start), and 0 otherwise. Given
- * "-m perfeval_xl.cli ... --help" it prints a usage line, as the real command would.
+ * "-m perfeval_xl.cli ... --help" it prints a usage line, as the real command would; given
+ * "-m venv DIR" it copies itself to DIR\Scripts\python.exe and pythonw.exe, as venv would.
  */
 #include <stdio.h>
 #include <string.h>
@@ -37,6 +38,21 @@ static int fails_here(const wchar_t *self, const wchar_t *arg) {
     return wcscmp(want, arg) == 0;
 }
 
+static int make_venv(const wchar_t *self, const wchar_t *dir) {
+    wchar_t path[MAX_PATH];
+    wcsncpy(path, dir, MAX_PATH - 1);  /* venv makes the parent folder too */
+    path[MAX_PATH - 1] = 0;
+    wchar_t *slash = wcsrchr(path, L'\\');
+    if (slash) { *slash = 0; CreateDirectoryW(path, NULL); }
+    CreateDirectoryW(dir, NULL);
+    _snwprintf(path, MAX_PATH, L"%ls\\Scripts", dir);
+    CreateDirectoryW(path, NULL);
+    _snwprintf(path, MAX_PATH, L"%ls\\Scripts\\python.exe", dir);
+    if (!CopyFileW(self, path, FALSE)) return 1;
+    _snwprintf(path, MAX_PATH, L"%ls\\Scripts\\pythonw.exe", dir);
+    return CopyFileW(self, path, FALSE) ? 0 : 1;
+}
+
 int wmain(int argc, wchar_t **argv) {
     wchar_t self[MAX_PATH];
     GetModuleFileNameW(NULL, self, MAX_PATH);
@@ -55,6 +71,8 @@ int wmain(int argc, wchar_t **argv) {
         if (fails_here(self, argv[i])) return 1;
         if (wcscmp(argv[i], L"--help") == 0) help = 1;
     }
+    if (argc == 4 && wcscmp(argv[1], L"-m") == 0 && wcscmp(argv[2], L"venv") == 0)
+        return make_venv(self, argv[3]);
     if (argc > 2 && wcscmp(argv[1], L"-m") == 0 && wcscmp(argv[2], L"perfeval_xl.cli") == 0 && help)
         printf("usage: perfeval-xl [-h] {score,validate,report,export,verify,collect,bundle,...}\n");
     return 0;
