@@ -31,7 +31,7 @@ def _newest_first(pythons: list[str]) -> list[str]:
 
 def install_cmd(pythons: list[str], pip_wheel: str) -> list[str]:
     """``pip_wheel``: the file name of pip's wheel in wheels/ (named, not globbed: Wine's ``for``
-    finds no match for a wildcard in a folder like ``离线 安装 (2)``)."""
+    matches no quoted wildcard, and the bundle folder's path must be quoted)."""
     versions = "、".join(_newest_first(pythons))
     return [
         "@echo off",
