@@ -142,6 +142,9 @@ def test_installer_commands_do_not_depend_on_what_wine_does_differently():
     assert install.index("call :runtime 3.14") < install.index("call :runtime 3.11")  # newest first
     assert "sys.version_info[:2] in ((3,11),(3,14),)" in install
     assert "py -3.14-64" in install and "reg query" in install and "in (Python3*)" in install
+    readme = installer.readme_text(["3.11", "3.14"])
+    for text in (install, readme):  # one wording for the python.org installer's first page
+        assert installer.PYTHON_ORG_STEPS in text and "仅为我安装" not in text
 
 
 def test_missing_windows_requirement_is_reported(tmp_path):
