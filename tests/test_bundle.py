@@ -18,7 +18,7 @@ from .conftest import ROOT
 
 ADDIN = ROOT / "workbook" / ab.ADDIN_NAME
 STUB_SOURCE = Path(__file__).parent / "data" / "wine" / "stub_python.c"
-WINE = Path("/usr/lib/wine/wine64")
+WINE = Path(shutil.which("wine64") or shutil.which("wine") or "/usr/lib/wine/wine64")  # Debian: no wrapper on PATH
 MINGW = shutil.which("x86_64-w64-mingw32-gcc")
 
 
