@@ -10,7 +10,6 @@ rights, no registry entry, nothing shared with a system Python.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 import zipfile
@@ -66,6 +65,8 @@ def fetch(python: str, cache: Path, base_url: str = PYTHON_ORG, pinned: dict | N
 
 
 def _sha256(data: bytes) -> str:
+    import hashlib  # here, as urllib: every command builds its parser from this module's pins
+
     return hashlib.sha256(data).hexdigest()
 
 
