@@ -160,7 +160,7 @@ Function XLPy() As Object
 End Function
 '''
 FAKE_SERVER = '''Public Function CallUDF(module, name, args, Optional wb, Optional caller)
-    CallUDF = "E:" & name
+    CallUDF = "错误：" & name  ' a message of our own, as udfs._cell_safe returns it
 End Function
 '''
 
@@ -187,7 +187,7 @@ def test_wrapper_returns_an_error_value_only_when_python_cannot_be_reached(reach
     ours = (ab.MACROS / ab.UDF_VBA).read_text(encoding="utf-8")
     xlwings_own = ab.import_functions().module_text.replace("\r\n", "\n")
     for text, unreachable in ((ours, ("True", "Error 2042")), (xlwings_own, ("False", "ActiveX component can't create object"))):
-        assert _wrapper_result(text, reachable) == (("False", "E:PE_RATE") if reachable else unreachable)
+        assert _wrapper_result(text, reachable) == (("False", "错误：PE_RATE") if reachable else unreachable)
 
 
 def test_book_map_vba_agrees_with_the_fake():
