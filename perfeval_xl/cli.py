@@ -302,9 +302,10 @@ def _limit_option(s: argparse.ArgumentParser) -> None:
 def cmd_bundle(args) -> int:
     from perfeval_xl.excel.bundle import build_bundle
 
-    for path in build_bundle(Path(args.output), args.python, args.platform):
+    for path in build_bundle(Path(args.output), args.python, args.platform, runtime_url=args.runtime_url):
         print(f"已生成：{path}")
-    print("离线安装检查通过：pip --no-index 可从 wheels 解析 perfeval-xl 及全部依赖。")
+    print("离线安装检查通过：自带的 Python 与登记的 SHA-256 一致；pip --no-index 可为每个 Python 版本从 wheels 解析"
+          " perfeval-xl 及全部依赖。")
     return 0
 
 
@@ -411,9 +412,15 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--interpreter", help="Python 解释器（默认当前的 pythonw.exe）")
     s.add_argument("--bundle", help="离线安装文件夹（其中的加载项；默认 workbook/）")
     s.set_defaults(func=cmd_addin)
-    s = sub.add_parser("bundle", help="生成离线安装文件夹（wheels、加载项、安装.cmd、安装说明）")
+    from perfeval_xl.excel.runtime import PYTHON_ORG, pins
+
+    s = sub.add_parser("bundle", help="生成离线安装文件夹（自带的 Python、wheels、加载项、安装.cmd、安装说明）")
     s.add_argument("--platform", default="win_amd64", choices=["win_amd64"])
-    s.add_argument("--python", nargs="+", default=["3.11", "3.12", "3.13"], help="Python 版本（默认 3.11 3.12 3.13）")
+    versions = list(pins())
+    s.add_argument("--python", nargs="+", default=versions, choices=versions,
+                   help=f"Python 版本（默认 {' '.join(versions)}）")
+    s.add_argument("--runtime-url", default=PYTHON_ORG,
+                   help="Python 嵌入式版本的下载地址（python.org 或其镜像，目录结构相同；默认 %(default)s）")
     s.add_argument("-o", "--output", required=True, help="输出文件夹")
     s.set_defaults(func=cmd_bundle)
     s = sub.add_parser("templates", help="由版式定义重新生成模板和示例工作簿")

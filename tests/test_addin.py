@@ -158,3 +158,12 @@ def test_install_and_uninstall_in_a_profile(tmp_path):
     assert ab.uninstall(profile) == [addin, conf]
     assert not addin.exists() and not conf.exists()
     assert ab.uninstall(profile) == []
+
+
+def test_install_puts_the_addin_under_appdata_when_it_is_redirected(tmp_path):
+    """%APPDATA% is not always under the profile (folder redirection): XLSTART follows %APPDATA%."""
+    env = {"USERPROFILE": str(tmp_path / "Users" / "张三"), "APPDATA": str(tmp_path / "redirected" / "张三" / "Roaming")}
+    written = ab.install(interpreter=r"C:\Python311\pythonw.exe", env=env)
+    assert written[0] == tmp_path / "redirected/张三/Roaming/Microsoft/Excel/XLSTART" / ab.ADDIN_NAME
+    assert not (tmp_path / "Users" / "张三" / "AppData").exists()
+    assert ab.uninstall(env=env) == written

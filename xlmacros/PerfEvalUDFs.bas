@@ -11,7 +11,7 @@ Function PE_EXEC_SCORE(budget, spent, Optional weight)
         Exit Function
     #End If
 failed:
-    PE_EXEC_SCORE = Err.Description
+    PE_EXEC_SCORE = CVErr(xlErrNA)
 End Function
 
 Function PE_GRADE(total)
@@ -24,7 +24,7 @@ Function PE_GRADE(total)
         Exit Function
     #End If
 failed:
-    PE_GRADE = Err.Description
+    PE_GRADE = CVErr(xlErrNA)
 End Function
 
 Function PE_INDICATOR_SCORE(name, value, Optional scheme_id, Optional weight)
@@ -37,7 +37,7 @@ Function PE_INDICATOR_SCORE(name, value, Optional scheme_id, Optional weight)
         Exit Function
     #End If
 failed:
-    PE_INDICATOR_SCORE = Err.Description
+    PE_INDICATOR_SCORE = CVErr(xlErrNA)
 End Function
 
 Function PE_QUAL_SCORE(weight, level, ratio)
@@ -50,7 +50,7 @@ Function PE_QUAL_SCORE(weight, level, ratio)
         Exit Function
     #End If
 failed:
-    PE_QUAL_SCORE = Err.Description
+    PE_QUAL_SCORE = CVErr(xlErrNA)
 End Function
 
 Function PE_QUANT_SCORE(weight, target, actual, Optional reverse)
@@ -63,7 +63,7 @@ Function PE_QUANT_SCORE(weight, target, actual, Optional reverse)
         Exit Function
     #End If
 failed:
-    PE_QUANT_SCORE = Err.Description
+    PE_QUANT_SCORE = CVErr(xlErrNA)
 End Function
 
 Function PE_RATE(numerator, denominator)
@@ -76,7 +76,7 @@ Function PE_RATE(numerator, denominator)
         Exit Function
     #End If
 failed:
-    PE_RATE = Err.Description
+    PE_RATE = CVErr(xlErrNA)
 End Function
 
 Function PE_ROW_SCORE(weight, target, actual, Optional direction, Optional level, Optional ratio)
@@ -89,7 +89,7 @@ Function PE_ROW_SCORE(weight, target, actual, Optional direction, Optional level
         Exit Function
     #End If
 failed:
-    PE_ROW_SCORE = Err.Description
+    PE_ROW_SCORE = CVErr(xlErrNA)
 End Function
 
 Function PE_WEIGHTED_AVG(scores, Optional weights)
@@ -102,6 +102,6 @@ Function PE_WEIGHTED_AVG(scores, Optional weights)
         Exit Function
     #End If
 failed:
-    PE_WEIGHTED_AVG = Err.Description
+    PE_WEIGHTED_AVG = CVErr(xlErrNA)
 End Function
 

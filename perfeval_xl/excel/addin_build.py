@@ -123,10 +123,25 @@ def import_functions() -> _CapturingWorkbook:
     return workbook
 
 
+#: What a wrapper returns when the call to Python fails. xlwings writes ``Err.Description``, a
+#: text; ``IFERROR(PE_…(…), native formula)`` only catches error values, so the text would hide
+#: the native score. Our UDFs never raise (udfs._cell_safe returns "错误：…" as a value), so an
+#: error here means Python could not be reached (not installed, ASR rule, COM server failed).
+FALLBACK_VALUE = "CVErr(xlErrNA)"
+
+
+def with_error_value(module_text: str) -> str:
+    """xlwings' wrappers with ``failed:`` returning #N/A instead of the error's description."""
+    out, n = re.subn(r"^(failed:\n    (PE_\w+) = )Err\.Description$", rf"\1{FALLBACK_VALUE}", module_text, flags=re.M)
+    assert n == len(re.findall(r"^Function PE_", module_text, re.M)), "xlwings' wrapper changed shape"
+    return out
+
+
 def udf_wrappers() -> str:
-    """The UDF module exactly as xlwings' Import Functions writes it (header included: its
-    ``#Const App = "Microsoft Excel"`` is module-private and selects the wrappers' error handling)."""
-    return import_functions().module_text.replace("\r\n", "\n")
+    """The UDF module as xlwings' Import Functions writes it (header included: its
+    ``#Const App = "Microsoft Excel"`` is module-private and selects the wrappers' error handling),
+    with one change per wrapper: an error value when Python cannot be reached (with_error_value)."""
+    return with_error_value(import_functions().module_text.replace("\r\n", "\n"))
 
 
 def _vba_text(text: str, target: str, width: int = 60) -> list[str]:
@@ -292,9 +307,11 @@ def build_addin(out_dir: Path = ROOT / "workbook", macros: Path = MACROS) -> lis
 
 
 # ----------------------------------------------------------------------------- install
-def xlstart_dir(profile: Path) -> Path:
-    """Excel's per-user start-up folder under a Windows profile (%APPDATA%)."""
-    return Path(profile) / "AppData" / "Roaming" / "Microsoft" / "Excel" / "XLSTART"
+def xlstart_dir(profile: Path, appdata: str | None = None) -> Path:
+    """Excel's per-user start-up folder: %APPDATA%\\Microsoft\\Excel\\XLSTART. %APPDATA% is not
+    always under the profile (folder redirection in a domain), so it is used when known."""
+    roaming = Path(appdata) if appdata else Path(profile) / "AppData" / "Roaming"
+    return roaming / "Microsoft" / "Excel" / "XLSTART"
 
 
 def config_path(profile: Path) -> Path:
@@ -344,23 +361,26 @@ def install(profile: Path | None = None, interpreter: str | None = None, addin: 
     """Copy the add-in into the user's XLSTART and write the ASCII config; no admin rights."""
     check_python()
     env = dict(os.environ if env is None else env)
+    appdata = None if profile else env.get("APPDATA")  # an explicit profile (tests) is self-contained
     profile = Path(profile or env.get("USERPROFILE") or Path.home())
     interpreter = interpreter or str(Path(sys.executable).with_name("pythonw.exe") if os.name == "nt" else sys.executable)
     addin = Path(addin or ROOT / "workbook" / ADDIN_NAME)
     if not addin.exists():
         raise FileNotFoundError(f"未找到加载项文件：{addin}（请先运行 perfeval-xl build-addin）")
     text = config_text(portable_path(interpreter, env))
-    target = xlstart_dir(profile) / ADDIN_NAME
+    target = xlstart_dir(profile, appdata) / ADDIN_NAME
     atomic_write(target, lambda tmp: shutil.copyfile(addin, tmp))
     conf = config_path(profile)
     atomic_write(conf, lambda tmp: tmp.write_bytes(text.encode("ascii")))
     return [target, conf]
 
 
-def uninstall(profile: Path | None = None) -> list[Path]:
-    profile = Path(profile or os.environ.get("USERPROFILE") or Path.home())
+def uninstall(profile: Path | None = None, env: dict[str, str] | None = None) -> list[Path]:
+    env = dict(os.environ if env is None else env)
+    appdata = None if profile else env.get("APPDATA")
+    profile = Path(profile or env.get("USERPROFILE") or Path.home())
     removed = []
-    for path in (xlstart_dir(profile) / ADDIN_NAME, config_path(profile)):
+    for path in (xlstart_dir(profile, appdata) / ADDIN_NAME, config_path(profile)):
         if path.exists():
             path.unlink()
             removed.append(path)

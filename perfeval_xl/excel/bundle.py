@@ -1,18 +1,16 @@
-"""perfeval-xl bundle: an offline installation folder for county PCs (no internet, no admin).
+"""perfeval-xl bundle: an offline installation folder for county PCs (no internet, no admin,
+no Python needed).
 
-    perfeval-xl bundle --platform win_amd64 --python 3.11 3.12 3.13 -o DIR
+    perfeval-xl bundle --platform win_amd64 --python 3.11 3.12 3.13 3.14 -o DIR
 
-DIR holds wheels/ (this project and every runtime dependency, for 64-bit Windows and each
-Python version asked for), the add-in, 安装.cmd / 卸载.cmd and 安装说明.txt. The installer
-finds a 64-bit Python >= 3.11, makes a private venv under %LOCALAPPDATA%\\perfeval-xl (so the
-xlwings DLL lands where the add-in looks for it, unlike ``pip --user``), installs from wheels/
-with --no-index, writes the ASCII config and copies the add-in into XLSTART.
+DIR holds python/<version>/ (python.org's embeddable CPython, pinned by SHA-256; runtime.py),
+wheels/ (this project, every runtime dependency for 64-bit Windows and each Python version
+asked for, and pip), the add-in, 安装.cmd / 卸载.cmd and 安装说明.txt. The installer copies the
+newest runtime that starts to %LOCALAPPDATA%\\perfeval-xl\\python, installs from wheels/ with
+pip run from its own wheel (--no-index), writes the ASCII config and copies the add-in into
+XLSTART; ``安装.cmd --system-python`` uses an installed Python and a private venv instead.
 
-The .cmd files are CRLF and encoded GBK (code page 936), with every command line in ASCII and
-Chinese only in ``echo`` lines: cmd.exe reads a batch file in the console code page, which is
-936 on Chinese Windows; ``chcp 65001`` would change the console for the rest of the session
-and has mis-parsed batch files on older builds. On a non-Chinese system only the messages would
-look garbled; the commands still run.
+The installer's texts, and why they are written as they are, are in installer.py.
 """
 from __future__ import annotations
 
@@ -23,15 +21,14 @@ import tempfile
 import tomllib
 from pathlib import Path
 
+from perfeval_xl.excel import installer, runtime
 from perfeval_xl.excel.addin_build import ADDIN_NAME, ROOT
 from perfeval_xl.files import atomic_write
 
-PYTHONS = ("3.11", "3.12", "3.13")
+PYTHONS = tuple(runtime.pins())  # every version with a pinned runtime: 3.11 up to 3.14
 PLATFORMS = ("win_amd64",)
-INSTALL_CMD, UNINSTALL_CMD, README_TXT = "安装.cmd", "卸载.cmd", "安装说明.txt"
+INSTALL_CMD, UNINSTALL_CMD, README_TXT = installer.INSTALL_CMD, installer.UNINSTALL_CMD, installer.README_TXT
 CMD_ENCODING = "gbk"
-VENV = r"%LOCALAPPDATA%\perfeval-xl\venv"
-CHECK = "import sys,struct; sys.exit(0 if sys.version_info[:2]>=(3,11) and struct.calcsize('P')==8 else 1)"
 
 
 class BundleError(OSError):
@@ -139,12 +136,41 @@ def missing_on_windows(folder: Path, python: str, root: str = "perfeval-xl") -> 
 
 
 def resolves_offline(wheels: Path, platform: str, python: str) -> subprocess.CompletedProcess:
-    """What the installer's pip will do, without installing: resolve perfeval-xl from the folder."""
-    return subprocess.run([sys.executable, "-m", "pip", "install", "--dry-run", "--ignore-installed", "-q",
-                           "--target", str(wheels.parent / ".dry-run-target"),
-                           "--disable-pip-version-check", "--no-index", "--find-links", str(wheels),
-                           "--platform", platform, "--python-version", python, "--implementation", "cp",
-                           "--only-binary=:all:", "perfeval-xl"], capture_output=True, text=True)
+    """What the installer's pip will resolve for ``python``, from the folder alone.
+
+    ``pip download --no-index`` runs the same resolver as ``pip install``; unlike
+    ``pip install --dry-run --python-version``, which pip 23.2 checks against the running
+    interpreter's Requires-Python (numpy for 3.12 refused on a 3.11 machine), it honours the
+    target version. One run per version, into a scratch folder."""
+    with tempfile.TemporaryDirectory(prefix="perfeval-resolve-") as scratch:
+        return subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--disable-pip-version-check",
+                               "--no-index", "--find-links", str(wheels), "-d", scratch,
+                               "--platform", platform, "--python-version", python, "--implementation", "cp",
+                               "--only-binary=:all:", "perfeval-xl"], capture_output=True, text=True)
+
+
+def xlwings_dlls_missing(wheels: Path, python: str) -> list[str]:
+    """xlwings' VBA loads xlwings32-<v>.dll in 32-bit Excel and xlwings64-<v>.dll in 64-bit
+    Excel from beside pythonw.exe; the win_amd64 wheel carries both, so either Excel works."""
+    import zipfile
+
+    tag = "cp" + python.replace(".", "")
+    found = list(wheels.glob(f"xlwings-*-{tag}-{tag}-win_amd64.whl"))
+    if not found:
+        return ["xlwings"]
+    with zipfile.ZipFile(found[0]) as z:
+        names = z.namelist()
+    return [dll for dll in ("xlwings32-", "xlwings64-") if not any(dll in n and n.endswith(".dll") for n in names)]
+
+
+def pip_wheel(dest: Path) -> Path:
+    """pip as a wheel: the installer runs it from the wheel (the embeddable Python has no pip)."""
+    _run([sys.executable, "-m", "pip", "download", "-q", "--disable-pip-version-check", "--no-deps",
+          "--only-binary=:all:", "-d", str(dest), "pip"], "下载 pip ")
+    found = sorted(dest.glob("pip-*-py3-none-any.whl"))
+    if not found:
+        raise BundleError("下载 pip 失败：没有得到 pip 的 wheel。")
+    return found[-1]
 
 
 def _cmd_file(path: Path, lines: list[str]) -> None:
@@ -152,129 +178,48 @@ def _cmd_file(path: Path, lines: list[str]) -> None:
     atomic_write(path, lambda tmp: tmp.write_bytes(text.encode(CMD_ENCODING)))
 
 
-def install_cmd() -> list[str]:
-    tries = [f"call :try py -{v}-64" for v in reversed(PYTHONS)]
-    for hive in ("HKCU", "HKLM"):
-        for v in reversed(PYTHONS):
-            key = rf"{hive}\Software\Python\PythonCore\{v}\InstallPath"
-            tries.append(f'for /f "tokens=2*" %%A in (\'reg query "{key}" /v ExecutablePath /reg:64 2^>nul ^| find "REG_SZ"\') do call :try "%%B"')
-    for v in reversed(PYTHONS):
-        short = v.replace(".", "")
-        tries += [rf'call :try "%LOCALAPPDATA%\Programs\Python\Python{short}\python.exe"',
-                  rf'call :try "%ProgramFiles%\Python{short}\python.exe"']
-    return [
-        "@echo off",
-        "rem perfeval-xl offline installer: no admin rights, nothing downloaded.",
-        "rem GBK (code page 936) and CRLF; commands ASCII, Chinese only in echo lines (see docs/addin.md).",
-        "setlocal EnableExtensions",
-        f'set "CHECK={CHECK}"',
-        f'set "VENV={VENV}"',
-        'set "PY="',
-        "rem A 64-bit Python >= 3.11: the py launcher, the registry (PEP 514), the usual folders.",
-        *tries,
-        "if not defined PY goto nopython",
-        "echo 使用的 Python：%PY%",
-        'if exist "%VENV%" rmdir /s /q "%VENV%"',
-        'echo 正在创建独立的 Python 环境：%VENV%',
-        '%PY% -m venv "%VENV%" || goto failed',
-        "echo 正在从本文件夹安装（不联网）……",
-        '"%VENV%\\Scripts\\python.exe" -m pip install -q --disable-pip-version-check --no-index --find-links "%~dp0wheels" perfeval-xl || goto failed',
-        '"%VENV%\\Scripts\\python.exe" -m perfeval_xl.cli addin install --bundle "%~dp0." --interpreter "%VENV%\\Scripts\\pythonw.exe" || goto failed',
-        "echo 安装完成。请关闭并重新打开 Excel，功能区将出现“绩效自评”选项卡。",
-        "pause",
-        "exit /b 0",
-        ":nopython",
-        "echo 未找到 64 位 Python 3.11 或更高版本。请联系信息科安装 python.org 的 Windows 64 位安装包",
-        "echo （安装时选择“仅为我安装”即可，无需管理员权限），然后重新运行本程序。",
-        "pause",
-        "exit /b 1",
-        ":failed",
-        "echo 安装未完成，请把本窗口的内容截图发给信息科。",
-        "pause",
-        "exit /b 1",
-        ":try",
-        "if defined PY exit /b 0",
-        '%* -c "%CHECK%" >nul 2>&1 && set "PY=%*"',
-        "exit /b 0",
-    ]
+def write_installer(out: Path, pythons: list[str], addin: Path, pip_wheel: str) -> None:
+    """The add-in, 安装.cmd, 卸载.cmd and 安装说明.txt (UTF-8 with BOM, so Notepad shows it)."""
+    shutil.copyfile(addin, out / ADDIN_NAME)
+    _cmd_file(out / INSTALL_CMD, installer.install_cmd(pythons, pip_wheel))
+    _cmd_file(out / UNINSTALL_CMD, installer.uninstall_cmd())
+    text = installer.readme_text(pythons).replace("\n", "\r\n")
+    atomic_write(out / README_TXT, lambda tmp: tmp.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8")))
 
 
-def uninstall_cmd() -> list[str]:
-    return [
-        "@echo off",
-        "rem perfeval-xl uninstaller: removes the add-in, its config and the private Python environment.",
-        "setlocal EnableExtensions",
-        f'set "VENV={VENV}"',
-        'if exist "%VENV%\\Scripts\\python.exe" "%VENV%\\Scripts\\python.exe" -m perfeval_xl.cli addin uninstall',
-        'if exist "%LOCALAPPDATA%\\perfeval-xl" rmdir /s /q "%LOCALAPPDATA%\\perfeval-xl"',
-        "echo 已卸载。请重新启动 Excel。",
-        "pause",
-    ]
-
-
-def readme_text(pythons: list[str]) -> str:
-    versions = "、".join(pythons)
-    return f"""绩效自评 Excel 加载项 离线安装说明
-=====================================
-
-一、信息科需要提供（每台电脑一次）
-1. Python {versions} 之一的 Windows 64 位安装包（python.org 下载的 “Windows installer (64-bit)”）。
-   安装时选择“Install Now”（仅为当前用户安装），无需管理员权限；不要选 32 位版本。
-2. Excel 2016 或更新版本（Windows 版）。WPS 不能运行本加载项（可直接用模板填报）。
-
-二、安装（每个用户一次，不联网，无需管理员权限）
-1. 关闭 Excel。
-2. 双击本文件夹中的“{INSTALL_CMD}”。它会：
-   - 查找 64 位 Python 3.11 或更高版本；
-   - 在 %LOCALAPPDATA%\\perfeval-xl 下建立独立的 Python 环境，并从本文件夹的 wheels 安装（不联网）；
-   - 写入配置文件 %USERPROFILE%\\.perfeval\\perfeval.conf（只含英文字符，路径写成 %LOCALAPPDATA% 形式，
-     用户名是中文也能正常使用）；
-   - 把“{ADDIN_NAME}”复制到 Excel 启动文件夹 %APPDATA%\\Microsoft\\Excel\\XLSTART。
-3. 打开 Excel，功能区出现“绩效自评”选项卡即安装成功。
-
-三、Excel 和安全软件的设置
-1. 本加载项含未签名的宏。如果 Excel 提示“宏已被禁用”，请在
-   文件 → 选项 → 信任中心 → 信任中心设置 → 受信任位置 中确认 XLSTART 文件夹在列表内
-   （默认在列表内）；或由信息科将“宏设置”设为“禁用所有宏，并发出通知”后点“启用内容”。
-2. 微软 Defender 的“攻击面减少规则”中的“阻止所有 Office 应用程序创建子进程”
-   （Block all Office applications from creating child processes）会阻止加载项启动 Python。
-   若启用了此规则，请信息科为 Excel 添加排除项，或把该规则设为“审核”。
-3. 其他杀毒软件若提示 .xlam 文件可疑，请信息科将其加入白名单。
-
-四、卸载
-双击“{UNINSTALL_CMD}”，它删除加载项、配置文件和独立的 Python 环境。
-
-五、常见问题
-- 点按钮提示“请先打开要处理的工作簿”：先打开或新建一个工作簿再点。
-- 提示“无法启动 Python”：点“设置”查看 Python 路径，或重新运行“{INSTALL_CMD}”。
-- 单元格显示 #NAME?：加载项未加载或宏被禁用，见第三部分。
-"""
-
-
-def build_bundle(out: Path, pythons: list[str] = list(PYTHONS), platform: str = "win_amd64",
-                 addin: Path = ROOT / "workbook" / ADDIN_NAME) -> list[Path]:
+def _check_pythons(pythons: list[str], platform: str) -> None:
     if platform not in PLATFORMS:
         raise BundleError(f"只支持 {', '.join(PLATFORMS)} 平台（xlwings 的工作表函数需要 64 位 Windows）。")
     unknown = [p for p in pythons if p not in PYTHONS]
     if unknown:
         raise BundleError(f"不支持的 Python 版本：{'、'.join(unknown)}（支持 {'、'.join(PYTHONS)}）")
+
+
+def build_bundle(out: Path, pythons: list[str] = list(PYTHONS), platform: str = "win_amd64",
+                 addin: Path = ROOT / "workbook" / ADDIN_NAME, runtime_url: str = runtime.PYTHON_ORG,
+                 pinned: dict | None = None) -> list[Path]:
+    """The folder: runtimes, wheels, add-in, installer. ``runtime_url`` is python.org or a mirror
+    of its download tree; ``pinned`` (tests) replaces the package's pins."""
+    _check_pythons(pythons, platform)
     if not addin.exists():
         raise BundleError(f"未找到加载项：{addin}（请先运行 perfeval-xl build-addin）")
     out = Path(out)
     wheels = out / "wheels"
     wheels.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="perfeval-runtime-") as cache:
+        for python in pythons:  # the runtimes first: a refused download stops before 100 MB of wheels
+            archive = runtime.fetch(python, Path(cache), runtime_url, pinned)
+            runtime.unpack(archive, out / "python" / python, python)
     project_wheel(wheels)
-    for python in pythons:
+    pip = pip_wheel(wheels)
+    for python in pythons:  # one resolution per version; files already there are not fetched again
         download_dependencies(wheels, platform, python)
-    shutil.copyfile(addin, out / ADDIN_NAME)
-    _cmd_file(out / INSTALL_CMD, install_cmd())
-    _cmd_file(out / UNINSTALL_CMD, uninstall_cmd())
-    text = readme_text(pythons).replace("\n", "\r\n")
-    atomic_write(out / README_TXT, lambda tmp: tmp.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8")))
+    write_installer(out, pythons, addin, pip.name)
     for python in pythons:
         proc = resolves_offline(wheels, platform, python)
         if proc.returncode != 0:
             raise BundleError(f"离线安装检查失败（Python {python}）：\n{proc.stderr[-2000:]}")
-        if missing_on_windows(wheels, python):
-            raise BundleError(f"离线安装检查失败（Python {python}）：缺少 {missing_on_windows(wheels, python)}")
-    return [wheels, out / ADDIN_NAME, out / INSTALL_CMD, out / UNINSTALL_CMD, out / README_TXT]
+        missing = [str(r) for r in missing_on_windows(wheels, python)] + xlwings_dlls_missing(wheels, python)
+        if missing:
+            raise BundleError(f"离线安装检查失败（Python {python}）：缺少 {'、'.join(missing)}")
+    return [out / "python", wheels, out / ADDIN_NAME, out / INSTALL_CMD, out / UNINSTALL_CMD, out / README_TXT]
