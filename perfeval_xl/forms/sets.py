@@ -457,7 +457,7 @@ def score_sheet(sheet: str, scheme_id: str, title: str, texts=STANDARD, split: b
     ]
     spec = IndicatorRows(scheme_id, "sc", len(inds), derived=tuple(derived), added=ADDED_ROWS)
     widths = [9, *([5] if split else []), 10, *([5] if split else []), 14, *([5] if split else []),
-              *([44 if len(texts) == 1 else 30] * len(texts)), *([] if split else [6]), 14, 8, 16, 9, 11, 10, 9]
+              *([44 if len(texts) == 1 else 40] * len(texts)), *([] if split else [6]), 14, 8, 16, 9, 11, 10, 9]
     return Form(sheet, title.replace("{year}", ""), widths, rows, indicators=spec, print_cols=n_print,
                 repeat_rows=3, landscape=True, key=f"score_{scheme_id}")
 
