@@ -18,8 +18,8 @@ shrunk onto one page rather than leave a few rows for a second one.
 A file whose text is final (an export) is paginated fully: every page end is a manual break,
 so that a program whose columns come out wider (LibreOffice without the Calibri-metric Carlito
 font shrinks more to fit the width) ends its pages at the same rows instead of placing breaks
-of its own through merged blocks; and a page is not left half empty for a block that would fit the next one: the block is cut
-at an inner row and its label repeated on the next page.
+of its own through merged blocks; and a page is not left half empty for a block that would fit
+the next one: the block is cut at an inner row and its label repeated on the next page.
 """
 from __future__ import annotations
 
