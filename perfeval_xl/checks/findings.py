@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-
 import re
 
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
@@ -11,6 +10,7 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 
 from perfeval_xl.checks.assess import Assessment
 from perfeval_xl.engine.parse import pct
+from perfeval_xl.forms.printing import print_whole
 
 RESULT_SHEET = "校验结果"
 SEVERITY = {"error": "错误", "warning": "提示"}
@@ -124,3 +124,4 @@ def _table_style(ws, head_row: int) -> None:
     ws.page_setup.paperSize, ws.page_setup.orientation = ws.PAPERSIZE_A4, "landscape"
     ws.page_margins.left = ws.page_margins.right = 0.5
     ws.print_options.horizontalCentered = True
+    print_whole(ws)  # the wrapped lines get their heights in any file that carries the sheet
