@@ -16,7 +16,7 @@ import hashlib
 from pathlib import Path
 
 from openpyxl.packaging.custom import BoolProperty, IntProperty, StringProperty
-from openpyxl.styles import Protection
+from openpyxl.styles import PatternFill, Protection
 from openpyxl.workbook.protection import WorkbookProtection
 from pydantic import BaseModel, ConfigDict
 
@@ -24,11 +24,13 @@ from perfeval_xl import __version__
 from perfeval_xl.book import BookError, OpenpyxlBook, split_ref
 from perfeval_xl.bureau import stamp as st
 from perfeval_xl.bureau.stamp import HASH_PROP, KEY_ID_PROP, SIGNATURE_PROP, STAMP_PREFIX, Verification, verify
-from perfeval_xl.checks.assess import Assessment, assess
+from perfeval_xl.checks.assess import Assessment, assess, blank, forms_in, identify
 from perfeval_xl.excel import native
 from perfeval_xl.checks.findings import write_result_sheet
 from perfeval_xl.files import atomic_write, rewrite_zip
+from perfeval_xl.forms.layout import Form
 from perfeval_xl.forms.printing import print_whole
+from perfeval_xl.forms.template import COMPUTED_FILL, INPUT_FILL
 
 DEFAULT_PASSWORD = "perfeval"  # documented in the README; change with --password
 __all__ = ["export", "verify", "Verification", "ExportRefused", "HASH_PROP", "STAMP_PREFIX"]
@@ -102,6 +104,44 @@ def _drop_helpers(ws) -> None:
         for key, dim in list(ws.column_dimensions.items()):
             if dim.min is not None and dim.min >= first and dim.hidden:
                 del ws.column_dimensions[key]
+
+
+def _as_printed(book: OpenpyxlBook, wb, a: Assessment) -> list[str]:
+    """The export prints as the official forms: a project form left blank is not exported (an
+    export hides no sheet), the unused rows for indicators a unit may add are hidden, and the
+    yellow and grey input aids (fills, live warnings) are gone. Returns the sheets left out."""
+    used = {r.sheet for r in a.forms}
+    left_out = []
+    for sheet, form in forms_in(book, identify(book)):
+        if sheet not in used:
+            del wb[sheet]
+            left_out.append(sheet)
+        else:
+            _hide_unused_added_rows(book, wb[sheet], form)
+    aids = {fill.fgColor.rgb for fill in (INPUT_FILL, COMPUTED_FILL)}
+    for ws in wb.worksheets:
+        ws.conditional_formatting = type(ws.conditional_formatting)()
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.fill.fgColor.rgb in aids:
+                    cell.fill = PatternFill(fill_type=None)
+    return left_out
+
+
+def _hide_unused_added_rows(book: OpenpyxlBook, ws, form: Form) -> None:
+    """Rows add1_… of a 评分表 with no input typed are hidden, and their heading with them."""
+    spec = form.indicators
+    if spec is None or not spec.added:
+        return
+    rows = []
+    for i in range(1, spec.added + 1):
+        inputs = [f for f in form.fields() if f.name.startswith(f"add{i}_") and not f.computed]
+        if all(blank(book.get(ws.title, f.name)) for f in inputs):
+            rows.append(ws[split_ref(ws.defined_names[inputs[0].name].attr_text)[1]].row)
+    if len(rows) == spec.added:
+        rows.append(min(rows) - 1)  # 本单位增加的指标（可选…）
+    for r in rows:
+        ws.row_dimensions[r].hidden = True
 
 
 def _only_data(wb) -> None:
@@ -216,10 +256,12 @@ def export(src: Path, out: Path | None = None, *, force: bool = False, reason: s
     wb = book.wb
     _freeze_values(book, wb)
     stamp_text = f"导出于{_dt.datetime.now():%Y-%m-%d %H:%M}" + ("；强制导出：" + reason if forced else "")
-    write_result_sheet(wb, a, stamp_text)
+    left_out = _as_printed(book, wb, a)
+    notes = [f"未导出的空白项目表（未填写任何内容）：{'、'.join(left_out)}"] if left_out else []
+    write_result_sheet(wb, a, stamp_text, notes)
     _only_data(wb)
     for ws in wb.worksheets:  # heights from the text typed in, so that nothing prints cut
-        print_whole(ws)
+        print_whole(ws, final=True)
     _protect(wb, password)
     _stamp_fields(wb, a, forced, reason if forced else "")
     digest = ""

@@ -150,8 +150,8 @@ class XlwingsBook:
         if len(others) < len(self.sheets()):
             self.book.sheets[RESULT_SHEET].delete()
         ws = self.book.sheets.add(RESULT_SHEET, after=self.book.sheets[others[-1]])
-        rows = [["校验结果"]] + [[line] for line in summary_lines(a)] + [[], HEADER]
-        rows += [[SEVERITY[f.severity], f.sheet, _link(f.sheet, f.cell), f.title, f.message, f.code]
+        rows = [["校验结果"]] + [[line] for line in summary_lines(a, titles=True)] + [[], HEADER]
+        rows += [[SEVERITY[f.severity], f.sheet, _link(f.sheet, f.cell), f.title, f.message]
                  for f in a.findings]
         width = len(HEADER)
         ws.range("A1").value = [r + [None] * (width - len(r)) for r in rows]

@@ -12,7 +12,14 @@ font size and the merged width (template rows with unmerged inputs are left to E
 
 ``fit_heights(ws)`` sets the rows of any openpyxl sheet; ``cut_texts(ws)`` lists the texts that
 would still be cut (the tests' measure); ``keep_blocks(ws)`` puts a manual page break before
-any merged block that would straddle a printed page.
+any merged block that would straddle a printed page; a form a little taller than a page is
+shrunk onto one page rather than leave a few rows for a second one.
+
+A file whose text is final (an export) is paginated fully: every page end is a manual break,
+so that a program whose columns come out wider (LibreOffice without the Calibri-metric Carlito
+font shrinks more to fit the width) ends its pages at the same rows instead of placing breaks
+of its own through merged blocks; and a page is not left half empty for a block that would fit
+the next one: the block is cut at an inner row and its label repeated on the next page.
 """
 from __future__ import annotations
 
@@ -33,6 +40,8 @@ LINE = 1.5
 PADDING = 1.0  # points above and below the text inside a cell
 SIDE = 0.8  # character units lost to the cell's left and right margins
 PAGES = {9: (595.0, 842.0), 8: (842.0, 1191.0), 1: (612.0, 792.0)}  # A4, A3, Letter in points
+SHRINK = 0.8  # a form that fits one page at 80 % of the width-fitting size goes on one page
+FILL = 0.6  # a final page is not ended for a block before it is 60 % full
 
 
 def char_units(ch: str) -> int:
@@ -90,8 +99,10 @@ def col_width(ws, col: int) -> float:
 
 
 def row_height(ws, row: int) -> float | None:
-    """The row's set height, or None when Excel autofits it."""
+    """The row's set height (0 when hidden), or None when Excel autofits it."""
     dim = ws.row_dimensions.get(row)
+    if dim is not None and dim.hidden:
+        return 0.0
     return float(dim.height) if dim is not None and dim.height else None
 
 
@@ -185,7 +196,7 @@ class Cut:
 def cut_texts(ws) -> list[Cut]:
     """Texts that would not show whole: too little height for their lines, or, unwrapped, too
     little width (an unmerged left-aligned text may run into empty neighbours: not counted)."""
-    found = boxes(ws)
+    found = [b for b in boxes(ws) if row_height(ws, b.row) != 0.0]  # a hidden row prints nothing
     by_row = _by_row(found)
     out = []
     for b in found:
@@ -244,42 +255,94 @@ def title_height(ws, by_row: dict[int, list[Box]]) -> float:
     return shown_height(ws, first, last, by_row)
 
 
-def keep_blocks(ws) -> list[int]:
+def keep_blocks(ws, final: bool = False) -> list[int]:
     """Fit the printed columns to the paper's width (any number of pages tall) and break before
     any merged block that would otherwise straddle two pages; a block taller than a page is
-    let through, its inner blocks kept. Returns the rows after which a page ends (estimated;
-    manual breaks are written only before blocks)."""
+    let through, its inner blocks kept. Returns the rows after which a page ends (estimated).
+    A template gets manual breaks only before blocks (its heights grow as it is filled); a
+    ``final`` sheet gets every break and cut blocks (module docstring)."""
     ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.row_breaks = RowBreak()
     by_row = _by_row(boxes(ws))
     heights = {r: shown_height(ws, r, r, by_row) for r in range(1, ws.max_row + 1)}
     page, titles = page_height(ws), title_height(ws, by_row)
+    if page < sum(heights.values()) <= page / SHRINK:  # a page and a few rows: one page
+        ws.page_setup.fitToHeight = 1
+        return []
     ends: dict[int, list[int]] = {}
     for m in ws.merged_cells.ranges:
         if m.max_row > m.min_row:
             ends.setdefault(m.min_row, []).append(m.max_row)
-    ws.row_breaks = RowBreak()
-    breaks: list[int] = []
-    used, hold = 0.0, 0
-    for r in range(1, ws.max_row + 1):
-        room = page - (titles if breaks else 0.0)
-        fitting = [e for e in ends.get(r, []) if sum(heights[x] for x in range(r, e + 1)) <= page - titles]
-        end = max(fitting, default=r)
-        span = sum(heights[x] for x in range(r, end + 1))
-        if r > hold and used > 0 and used + span > room:
-            breaks.append(r - 1)
-            if end > r:  # a block: break by hand; a plain row: the page ends there by itself
-                ws.row_breaks.append(Break(id=r - 1))
-            used = 0.0
-        hold = max(hold, end)
-        used += heights[r]
+    breaks, before_blocks = _page_ends(heights, ends, page, titles, FILL if final else 0.0)
+    for b in breaks:
+        if final or b in before_blocks:  # a plain row: the page ends there by itself
+            ws.row_breaks.append(Break(id=b))
+    if final:
+        _cut_blocks(ws, breaks)
     return breaks
 
 
-def print_whole(ws, minimum: dict[int, float] | None = None, autofit: set[int] | frozenset = frozenset()) -> None:
+def _page_ends(heights: dict[int, float], ends: dict[int, list[int]], page: float, titles: float,
+               fill: float) -> tuple[list[int], set[int]]:
+    """Greedy pages: a block (a merged range fitting a page) goes whole onto the next page
+    when it does not fit the rest of this one, unless this page is less than ``fill`` full:
+    then the page takes the largest block starting on that row which fits the rest (or the
+    row alone), and the bigger blocks are cut at the page end. Returns the page ends and
+    those of them that come before a block."""
+    breaks: list[int] = []
+    before_blocks: set[int] = set()
+    used, hold = 0.0, 0
+    for r in sorted(heights):
+        room = page - (titles if breaks else 0.0)
+        fitting = [e for e in ends.get(r, []) if sum(heights[x] for x in range(r, e + 1)) <= page - titles]
+        end = max(fitting, default=r)
+        if r > hold and used > 0 and used + _span(heights, r, end) > room:
+            smaller = [e for e in [r, *fitting] if used + _span(heights, r, e) <= room]
+            if used < fill * room and smaller:
+                end = max(smaller)
+            else:
+                breaks.append(r - 1)
+                if end > r:
+                    before_blocks.add(r - 1)
+                used = 0.0
+        hold = max(hold, end)
+        used += heights[r]
+    return breaks, before_blocks
+
+
+def _span(heights: dict[int, float], first: int, last: int) -> float:
+    return sum(heights[x] for x in range(first, last + 1))
+
+
+def _cut_blocks(ws, breaks: list[int]) -> None:
+    """Cut each merged block a page end passes through into one block per page, the label
+    repeated at the top of each (a continued table's heading, as in the printed forms)."""
+    from copy import copy
+
+    for m in [m for m in ws.merged_cells.ranges if any(m.min_row <= b < m.max_row for b in breaks)]:
+        top = ws.cell(m.min_row, m.min_col)
+        value, style = top.value, copy(top._style)
+        cuts = [b for b in breaks if m.min_row <= b < m.max_row]
+        ws.unmerge_cells(m.coord)
+        for first, last in zip([m.min_row, *(b + 1 for b in cuts)], [*cuts, m.max_row]):
+            cell = ws.cell(first, m.min_col)
+            cell._style = copy(style)
+            cell.value = value if isinstance(value, str) else cell.value
+            if last > first or m.max_col > m.min_col:
+                ws.merge_cells(start_row=first, start_column=m.min_col, end_row=last, end_column=m.max_col)
+
+
+def print_whole(ws, minimum: dict[int, float] | None = None, autofit: set[int] | frozenset = frozenset(),
+                final: bool = False) -> None:
     """Heights from the text, then page breaks that keep merged blocks: for any sheet we write
-    (templates, the example, exports). Very hidden sheets (the carried edition) are left alone."""
+    (templates, the example, exports). Very hidden sheets (the carried edition) are left alone.
+    ``final`` (an export: no more typing) sets every row from its text alone, also lower than
+    the template had it (room reserved for typing), and paginates fully (keep_blocks)."""
     if ws.sheet_state != "visible":
         return
+    if final:
+        for dim in ws.row_dimensions.values():
+            dim.height = None
     fit_heights(ws, minimum, autofit)
-    keep_blocks(ws)
+    keep_blocks(ws, final)

@@ -94,8 +94,8 @@ def attachment1_2023(year: int) -> Form:
         [T("厉行节约保障措施"), F("saving_measures", "厉行节约保障措施", "text", span=6)],
         [T("说明：“项目支出”需要填报基本支出以外的所有项目支出情况，“公用经费”填报基本支出中的一般商品和服务支出。",
            span=7, style="note")],
-        [T("填表人："), F("filler", "填表人", "text", required=True), T("联系电话："),
-         F("phone", "联系电话", "text", required=True), T("单位负责人签字："), T("", span=2)],
+        [T("填表人："), F("filler", "填表人", "text", required=True), T("联系电话："),  # 11 digits need 2 columns
+         F("phone", "联系电话", "text", required=True, span=2), T("单位负责人签字："), T("")],
         [T("填报日期："), F("fill_date", "填报日期", "text", span=2), T("", span=4)],
     ]
     checks = _sum_checks([
@@ -161,8 +161,9 @@ def _total_rows(prefix: str, n: int, weight0: str, score0: str, span: int) -> li
     ]
 
 
-def _footer_2023() -> list:
-    return [T("填表人："), F("filler", "填表人", "text", required=True), T("联系电话："),
+def _footer_2023(required: bool = True) -> list:
+    """The signing row of 附件2 and 附件3 (a project form's is optional): 11 digits fit 联系电话."""
+    return [T("填表人："), F("filler", "填表人", "text", required=required), T("联系电话："),
             F("phone", "联系电话", "text", span=2), T("单位负责人签字：", span=2), T("填报日期："),
             F("fill_date", "填报日期", "text")]
 
@@ -240,8 +241,7 @@ def attachment3_2023(n: int = 1) -> Form:
         [F("goal_expected", "预期目标", "text", span=4), F("goal_actual", "实际完成情况", "text", span=4)],
         *block,
         *_total_rows("ind", spec.count, "exec_weight", "exec_score", 6),
-        [T("单位负责人签字：", span=2), T(""), T("填表人："), F("filler", "填表人", "text"), T("联系电话："),
-         F("phone", "联系电话", "text"), T("填报日期："), F("fill_date", "填报日期", "text")],
+        _footer_2023(required=False),
     ]
     checks = _sum_checks([("fund_total", ("fund_current", "fund_carry", "fund_other"), "年度资金总额")],
                          [("_initial", "年初预算数"), ("_full", "全年预算数"), ("_spent", "全年执行数")])
@@ -459,7 +459,7 @@ def score_sheet(sheet: str, scheme_id: str, title: str, texts=STANDARD, split: b
     ]
     spec = IndicatorRows(scheme_id, "sc", len(inds), derived=tuple(derived), added=ADDED_ROWS)
     widths = [9, *([5] if split else []), 10, *([5] if split else []), 14, *([5] if split else []),
-              *([44 if len(texts) == 1 else 30] * len(texts)), *([] if split else [6]), 14, 8, 16, 9, 11, 10, 9]
+              *([44 if len(texts) == 1 else 40] * len(texts)), *([] if split else [6]), 14, 8, 16, 9, 11, 10, 9]
     return Form(sheet, title.replace("{year}", ""), widths, rows, indicators=spec, print_cols=n_print,
                 repeat_rows=3, landscape=True, key=f"score_{scheme_id}")
 
@@ -678,7 +678,7 @@ def attachment2_2_2020(n: int = 1) -> Form:
               for k, label in _FUNDS]
     checks += [SumCheck("arrived_total", ("spent_total", "balance_total"), "实际到位资金 = 实际支出 + 结余"),
                SumCheck("detail_total", tuple(f"detail{i}_amount" for i in range(1, DETAIL_ROWS + 1)), "支出明细合计")]
-    return Form(_suffix("附件2-2", n), "项目支出绩效评价自评报告", [10, 11, 11, 11, 11, 11, 11, 11], rows, checks,
+    return Form(_suffix("附件2-2", n), "项目支出绩效评价自评报告", [11] * W, rows, checks,
                 repeat_rows=2, key="a22_2020")
 
 
