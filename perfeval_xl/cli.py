@@ -156,7 +156,8 @@ def cmd_verify(args) -> int:
 
 
 def _print_collection(args, col) -> int:
-    from perfeval_xl.bureau.collect import WEIGHTING_TEXT, as_json, write_summary
+    from perfeval_xl.bureau.collect import WEIGHTING_TEXT, as_json
+    from perfeval_xl.bureau.summary import write_summary
 
     if args.output:
         write_summary(col, Path(args.output))
@@ -164,6 +165,8 @@ def _print_collection(args, col) -> int:
         print(as_json(col))
         return 0
     df = col.table()
+    if col.origin:
+        print(col.origin)
     print(f"读取 {len(col.units)} 个文件，未读取 {len(col.skipped)} 个；{WEIGHTING_TEXT[col.weighting]}")
     for row in df.itertuples(index=False):
         total = f"{row.总分:.2f}" if row.总分 == row.总分 and row.总分 is not None else "—"

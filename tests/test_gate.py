@@ -16,7 +16,9 @@ from perfeval_xl.bureau.export import export
 
 from .conftest import EXAMPLE
 
-NS = b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+# Excel declares the prefixes it uses (x14ac) on the root; a namespace-aware reader needs them
+NS = (b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+      b'xmlns:x14ac="http://schemas.microsoft.com/office/spreadsheetml/2009/9/ac"')
 PART = "xl/worksheets/sheet1.xml"
 
 

@@ -89,7 +89,7 @@ def _drop_helpers(ws) -> None:
 
 
 def _only_data(wb) -> None:
-    """No formula, link, macro or hidden sheet leaves in an export. A text that openpyxl took for
+    """No formula, link, macro, recalculation on open or hidden sheet leaves in an export. A text that openpyxl took for
     a formula (any string starting with "=", in any sheet we wrote) is stored as text."""
     for ws in wb.worksheets:
         ws.sheet_state = "visible"
@@ -99,6 +99,7 @@ def _only_data(wb) -> None:
                     cell.data_type = "s"
     wb._external_links = []
     wb.vba_archive = None
+    wb.calculation.fullCalcOnLoad = None  # openpyxl's default asks Excel to recalculate on open
 
 
 def _protect(wb, password: str) -> None:

@@ -20,6 +20,7 @@ option ``--limit NAME=VALUE`` of every reading command.
 """
 from __future__ import annotations
 
+import io
 import os
 import posixpath
 import re
@@ -46,15 +47,23 @@ class Limits:
     max_parts: int = 2000            # entries in the zip
     max_rows: int = 50_000           # farthest row of a sheet
     max_columns: int = 1_000         # farthest column of a sheet
-    max_cells: int = 2_000_000       # cells of one sheet, and rows × columns of its grid
-    file_seconds: float = 30         # collect: one file's time in a worker
-    worker_mb: int = 1536            # collect: address space of one worker process
+    max_cells: int = 1_000_000       # cells of one sheet, and rows × columns of its grid
+    max_book_cells: int = 1_000_000  # the same summed over every sheet (a reader holds them all)
+    max_shared_strings: int = 200_000  # entries of the shared string table
+    max_text_chars: int = 20_000_000  # shared strings as the cells repeat them, summed (expanded text)
+    max_merged: int = 10_000         # merged ranges of one sheet
+    max_merged_cells: int = 200_000  # cells inside merged ranges, summed over the workbook
+    max_meta_mb: float = 10          # one XML part other than a sheet or the shared strings (styles.xml…)
+    file_seconds: float = 10         # one reading command, or one file of collect, in its worker
+    worker_mb: int = 500             # address space of that worker process
 
 
 LIMIT_TEXT = {
     "max_file_mb": "文件大小（MB）", "max_total_mb": "解压后总大小（MB）", "max_part_mb": "单个部件解压后大小（MB）",
     "max_ratio": "压缩比", "max_parts": "压缩包内部件数", "max_rows": "工作表行数", "max_columns": "工作表列数",
-    "max_cells": "工作表单元格数", "file_seconds": "单个文件读取时间（秒）", "worker_mb": "读取进程内存（MB）",
+    "max_cells": "工作表单元格数", "max_book_cells": "全部工作表单元格数", "max_shared_strings": "共享字符串条数",
+    "max_text_chars": "共享字符串展开后总字数", "max_merged": "工作表合并区域数", "max_merged_cells": "合并区域内单元格总数",
+    "max_meta_mb": "单个元数据部件大小（MB）", "file_seconds": "单个文件读取时间（秒）", "worker_mb": "读取进程内存（MB）",
 }
 ENV = "PERFEVAL_LIMITS"
 
@@ -92,12 +101,11 @@ _ENCRYPTED_MARKERS = ("EncryptionInfo".encode("utf-16-le"), "EncryptedPackage".e
 MB = 1024 * 1024
 
 
-def _refuse_by_header(path: Path, head: bytes, lim: Limits) -> None:
+def _refuse_by_header(data: bytes) -> None:
+    head = data[:8]
     if head.startswith(b"%PDF"):
         raise PackageRefused("not_workbook", "不是Excel工作簿（可能是PDF）")
     if head.startswith(OLE_MAGIC):
-        with path.open("rb") as fh:
-            data = fh.read(int(lim.max_file_mb * MB))
         if any(m in data for m in _ENCRYPTED_MARKERS):
             raise PackageRefused("encrypted", "文件已加密，请另存为未加密的工作簿")
         raise PackageRefused("old_format", "旧版Excel格式（.xls/.et），请在Excel或WPS中另存为.xlsx工作簿")
@@ -112,9 +120,10 @@ class _Stop(Exception):
     pass
 
 
-def _expat(part: str) -> expat.XMLParserType:
-    """An expat parser that refuses any DTD (no entity can be declared, none fetched)."""
-    p = expat.ParserCreate()
+def _expat(part: str, namespaces: bool = False) -> expat.XMLParserType:
+    """An expat parser that refuses any DTD (no entity can be declared, none fetched); with
+    ``namespaces``, tags arrive as "namespace-URI local-name"."""
+    p = expat.ParserCreate(namespace_separator=" " if namespaces else None)
     p.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
 
     def doctype(*_):
@@ -153,7 +162,15 @@ def _cannot_decompress(name: str, exc: Exception | None = None) -> PackageRefuse
 
 
 def _check_prolog(z: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
-    """Parse a part only up to its root element: enough to see a DOCTYPE (entities, XXE)."""
+    """Parse a part only up to its root element: enough to see a DOCTYPE (entities, XXE) and
+    the encoding."""
+    try:
+        with z.open(info) as fh:
+            _utf8_only(info.filename, fh.read(256))
+    except PackageRefused:
+        raise
+    except Exception as exc:
+        raise _cannot_decompress(info.filename, exc) from None
     p = _expat(info.filename)
 
     def start(*_):
@@ -161,6 +178,22 @@ def _check_prolog(z: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
 
     p.StartElementHandler = start
     _feed(z, info, p, chunk=4096)
+
+
+_BOMS = (b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff", b"\x2b\x2f\x76")  # UTF-16/32, UTF-7
+
+
+def _utf8_only(name: str, head: bytes) -> None:
+    """Every reader must see the same characters: a part is UTF-8 (what Excel, WPS, LibreOffice
+    and openpyxl write) or it is refused. Expat guesses UTF-16 from a leading "<\\0" where a
+    regular expression over bytes sees nothing; a declared encoding is a second way in."""
+    head = head.removeprefix(b"\xef\xbb\xbf")
+    decl = _DECLARATION.match(head)
+    enc = _ENCODING.search(decl.group()) if decl else None
+    if (head.startswith(_BOMS) or b"\x00" in head[:4]
+            or (enc and enc.group(1).lower() not in (b"utf-8", b"utf8"))):
+        raise PackageRefused("not_utf8", f"文件中的 {name} 不是UTF-8编码（Excel、WPS、LibreOffice 均不会这样保存），"
+                                         "可能是恶意构造的文件，不予读取")
 
 
 # ----------------------------------------------------------------------------- sheets
@@ -191,6 +224,16 @@ class SheetInfo:
     max_col: int = 0
     cells: int = 0
     styles: dict[tuple[int, int], int] = field(default_factory=dict)  # (row, col) → xf index
+    formulas: bool = False  # a cell carries a formula (<f>)
+    shared_cells: int = 0  # cells that show a shared string (t="s")
+    merged: int = 0  # merged ranges
+    merged_cells: int = 0  # cells inside them
+    plain: bool = False  # scanned by the fast path (its shared string cells can be read again)
+
+    @property
+    def area(self) -> int:
+        """What a reader holds for this sheet: its grid from A1, or its cells if more."""
+        return max(self.cells, self.max_row * self.max_col)
 
 
 def _too_big(sheet: SheetInfo, what: str) -> PackageRefused:
@@ -213,23 +256,46 @@ def _bound_dimension(sheet: SheetInfo, lim: Limits, ref: str) -> None:
         _bound(sheet, lim, *parse_ref(last))
 
 
+def _bound_merge(sheet: SheetInfo, lim: Limits, ref: str) -> None:
+    """A merged range makes openpyxl create one object per covered cell: count them."""
+    first, _, last = ref.replace("$", "").partition(":")
+    if not (_COL.match(first) and _COL.match(last or first)):
+        return  # unreadable: openpyxl refuses the file itself
+    (r1, c1), (r2, c2) = parse_ref(first), parse_ref(last or first)
+    sheet.merged += 1
+    sheet.merged_cells += (abs(r2 - r1) + 1) * (abs(c2 - c1) + 1)
+    if sheet.merged > lim.max_merged:
+        raise _too_big(sheet, f"超过{lim.max_merged}个合并区域")
+    if sheet.merged_cells > lim.max_merged_cells:
+        raise _too_big(sheet, f"合并区域共{sheet.merged_cells}个单元格，限制{lim.max_merged_cells}个")
+
+
 def _scan_sheet(z: zipfile.ZipFile, sheet: SheetInfo, lim: Limits) -> None:
     """A worksheet's declared dimension, farthest cell, cell count and cell styles, refused as
     soon as a limit passes. Plain sheets (every file Excel, WPS, LibreOffice or openpyxl writes)
     are read whole and scanned with regular expressions in C; any other sheet is streamed
     through expat with a callback per tag, ten times slower."""
     info = z.getinfo(sheet.part)
-    if info.file_size <= PLAIN_PART_BYTES and _scan_plain(_read(z, sheet.part), sheet, lim):
-        return
+    if info.file_size <= PLAIN_PART_BYTES:
+        data = _read(z, sheet.part)
+        _utf8_only(sheet.part, data[:256])
+        if _scan_plain(data, sheet, lim):
+            return
+    else:
+        with z.open(info) as fh:
+            _utf8_only(sheet.part, fh.read(256))
     _scan_streamed(z, info, sheet, lim)
 
 
 # A plain sheet: UTF-8, with no DTD, comment, CDATA section or processing instruction after the
-# XML declaration, no prefixed cell tags, and every cell tag in the one shape below. Any "<" there
-# opens a tag for a reader as for a regular expression, except one inside a quoted attribute
-# value of a malformed file, which a lenient reader skips: so the cells found are all those a
-# reader sees, with their true position and style, plus at most such fakes; a fake that shares a
-# cell's position could lend it its style, so two cells at one position make the sheet not plain.
+# XML declaration, no prefixed cell tags, every cell tag in the one shape below, and the main
+# SpreadsheetML namespace as the root's default with no other declaration up to the end of the
+# cells (so that every cell is in that namespace, as LibreOffice requires and calamine assumes).
+# Any "<" there opens a tag for a reader as for a regular expression, except one inside a quoted
+# attribute value of a malformed file, which a lenient reader skips: so the cells found are all
+# those a reader sees, with their true position and style, plus at most such fakes; a fake that
+# shares a cell's position could lend it its style, so two cells at one position make the sheet
+# not plain.
 PLAIN_PART_BYTES = 8 * MB
 _DECLARATION = re.compile(rb"(?:\xef\xbb\xbf)?<\?xml[^>]*?\?>")
 _ENCODING = re.compile(rb"""encoding\s*=\s*["']([^"']*)["']""")
@@ -239,6 +305,12 @@ _ANY_CELL = re.compile(rb"<c[\s/>]")
 _PLAIN_CELL = re.compile(rb'<c r="([A-Z]{1,3})([1-9][0-9]{0,6})"(?: s="([0-9]{1,9})")?(?: t="[a-zA-Z]{1,9}")?'
                          rb'(?: (?:cm|vm)="[0-9]{1,9}"| ph="[01]")* ?/?>')
 _DIMENSION = re.compile(rb'<(?:[A-Za-z_][\w.\-]*:)?dimension\s[^<]*?\bref\s*=\s*["\']([^"\']*)')
+_ROOT = re.compile(rb"\s*<worksheet\s[^>]*>")
+_MAIN_DEFAULT = b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+_FORMULA = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?f[\s/>]")
+_ANY_MERGE = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?mergeCell[\s/>]")
+_PLAIN_MERGE = re.compile(rb'<mergeCell ref="([A-Z]{1,3}[0-9]{1,7}(?::[A-Z]{1,3}[0-9]{1,7})?)"\s*/>')
+_SHARED_CELL = re.compile(rb'<c r="[A-Z]{1,3}[0-9]{1,7}"(?: s="[0-9]{1,9}")? t="s"[^>]*><v>([0-9]{1,9})</v>')
 
 
 class _Columns(dict):
@@ -263,6 +335,12 @@ def _plain_cells(data: bytes) -> list[tuple[bytes, bytes, bytes]] | None:
         return None  # UTF-16 and other encodings
     if _MARKUP.search(data, decl.end() if decl else 0) or _PREFIXED_CELL.search(data):
         return None
+    root = _ROOT.match(data, decl.end() if decl else data.find(b"<"))
+    if not root or _MAIN_DEFAULT not in root.group():
+        return None
+    end = data.find(b"</sheetData>", root.end())
+    if data.find(b"xmlns", root.end(), end if end >= 0 else len(data)) >= 0:
+        return None  # a namespace declared inside: a cell could belong to another one
     cells = _PLAIN_CELL.findall(data)
     if len(cells) != len(_ANY_CELL.findall(data)):  # a cell without "r", attributes in another order…
         return None
@@ -276,11 +354,16 @@ def _scan_plain(data: bytes, sheet: SheetInfo, lim: Limits) -> bool:
     cells = _plain_cells(data)
     if cells is None:
         return False
+    merges = _PLAIN_MERGE.findall(data)
+    if len(merges) != len(_ANY_MERGE.findall(data)):
+        return False
     if len(cells) > lim.max_cells:
         raise _too_big(sheet, f"超过{lim.max_cells}个单元格")
     dimension = _DIMENSION.search(data)
     if dimension:
         _bound_dimension(sheet, lim, dimension.group(1).decode("ascii", "replace"))
+    for ref in merges:
+        _bound_merge(sheet, lim, ref.decode("ascii"))
     max_row = max_col = 0
     styles = sheet.styles
     for letters, row, style in cells:
@@ -293,17 +376,27 @@ def _scan_plain(data: bytes, sheet: SheetInfo, lim: Limits) -> bool:
             styles[(row, col)] = int(style)
     _bound(sheet, lim, max_row, max_col)
     sheet.max_row, sheet.max_col, sheet.cells = max_row, max_col, len(cells)
+    sheet.formulas = _FORMULA.search(data) is not None
+    sheet.shared_cells = data.count(b' t="s"')
+    sheet.plain = True
     return True
 
 
+_CELL_TAGS = frozenset(("sheetData", "row", "c"))
+
+
 def _scan_streamed(z: zipfile.ZipFile, info: zipfile.ZipInfo, sheet: SheetInfo, lim: Limits) -> None:
-    """Stream a worksheet's tags through expat: any encoding, prefix or attribute order;
-    refuses as soon as a limit is passed, long before the part is read to its end."""
-    p = _expat(sheet.part)
-    pos = {"row": 0, "col": 0}
+    """Stream a worksheet's tags through expat: any prefix or attribute order; refuses as soon
+    as a limit is passed, long before the part is read to its end, and refuses a cell (or
+    anything among the cells) outside the main SpreadsheetML namespace."""
+    p = _expat(sheet.part, namespaces=True)
+    pos = {"row": 0, "col": 0, "cells": False}
 
     def start(tag: str, attrs: dict) -> None:
-        tag = tag.rpartition(":")[2]
+        ns, _, tag = tag.rpartition(" ")
+        if ns != NS["m"] and (pos["cells"] or tag in _CELL_TAGS):
+            raise PackageRefused("foreign_namespace", f"工作表“{sheet.name}”的单元格中有非标准命名空间的内容"
+                                                      "（不同软件读出的值会不同），不予读取")
         if tag == "c":
             ref = attrs.get("r")
             if ref:
@@ -320,11 +413,23 @@ def _scan_streamed(z: zipfile.ZipFile, info: zipfile.ZipInfo, sheet: SheetInfo, 
             s = attrs.get("s")
             if s:
                 sheet.styles[(row, col)] = int(s)
+            if attrs.get("t") == "s":
+                sheet.shared_cells += 1
         elif tag == "row":  # bounds its cells without "r"; a row without cells costs a reader nothing
             r = attrs.get("r")
             pos["row"], pos["col"] = (int(r) if r else pos["row"] + 1), 0
+        elif tag == "f":
+            sheet.formulas = sheet.formulas or pos["cells"]
+        elif tag == "sheetData":
+            pos["cells"] = True
         elif tag == "dimension":
             _bound_dimension(sheet, lim, attrs.get("ref", "A1"))
+        elif tag == "mergeCell":
+            _bound_merge(sheet, lim, attrs.get("ref", ""))
+
+    def end(tag: str) -> None:
+        if tag.endswith("sheetData"):
+            pos["cells"] = False
 
     def cell_position(ref: str) -> tuple[int, int]:
         m = _COL.match(ref)
@@ -335,8 +440,41 @@ def _scan_streamed(z: zipfile.ZipFile, info: zipfile.ZipInfo, sheet: SheetInfo, 
         return int(m.group(2)), col
 
     p.StartElementHandler = start
+    p.EndElementHandler = end
     p.buffer_text = True
     _feed(z, info, p)
+
+
+def _shared_text(z: zipfile.ZipFile, parts: dict, sheets: list[SheetInfo], lim: Limits) -> None:
+    """The shared string table: its entries counted, and the text the cells make of it (one
+    string shown in 200,000 cells is 200,000 strings to a reader) bounded. The exact sum is
+    computed only when the quick bound (cells × longest string) passes the limit."""
+    info = parts.get("xl/sharedStrings.xml")
+    if info is None:
+        return
+    data = _read(z, info.filename)
+    count = sum(1 for _ in _SHARED_ENTRY.finditer(data))
+    if count > lim.max_shared_strings:
+        raise PackageRefused("too_large", f"共享字符串过多（{count}条，限制{lim.max_shared_strings}条），不予读取；"
+                                          "确属正常文件时可用 --limit 调整限制")
+    cells = sum(s.shared_cells for s in sheets)
+    if not cells or cells * len(data) <= lim.max_text_chars:
+        return
+    lengths = [len("".join(si.itertext())) for si in _tree(info.filename, data)]
+    longest = max(lengths, default=0)
+    total = 0
+    for sheet in sheets:
+        found = _SHARED_CELL.findall(_read(z, sheet.part)) if sheet.plain and sheet.shared_cells else []
+        if len(found) == sheet.shared_cells:  # every such cell seen: the exact sum
+            total += sum(lengths[int(i)] if int(i) < len(lengths) else 0 for i in found)
+        else:
+            total += sheet.shared_cells * longest
+        if total > lim.max_text_chars:
+            raise PackageRefused("too_large", f"共享字符串展开后过大（超过{lim.max_text_chars}字），不予读取；"
+                                              "确属正常文件时可用 --limit 调整限制")
+
+
+_SHARED_ENTRY = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?si[\s/>]")
 
 
 # ----------------------------------------------------------------------------- metadata
@@ -366,6 +504,7 @@ def _tree(name: str, data: bytes) -> ET.Element:
     """A metadata part as an element tree. Any DTD is refused first by expat (in C, with a
     handler for the declaration only); without a DTD no entity can be declared, so the tree is
     then built by ElementTree's C parser rather than defusedxml's Python one."""
+    _utf8_only(name, data[:256])
     try:
         _expat(name).Parse(data, True)
         return ET.fromstring(data)
@@ -410,8 +549,9 @@ class DefinedName(NamedTuple):  # a tuple: a tuple of them hashes in C (stamp.py
 # in every export of one template: each distinct content is parsed once per process.
 @lru_cache(maxsize=16)
 def _parse_workbook(workbook: bytes, rels: bytes | None) -> tuple[tuple[tuple[str, str, str], ...],
-                                                                 tuple[DefinedName, ...]]:
-    """(sheet name, state, part) of each sheet, and the defined names."""
+                                                                 tuple[DefinedName, ...], bool]:
+    """(sheet name, state, part) of each sheet, the defined names, and whether the workbook
+    asks to be recalculated when opened (calcPr fullCalcOnLoad or forceFullCalc)."""
     root = _tree("xl/workbook.xml", workbook)
     targets = {}
     if rels is not None:
@@ -428,15 +568,18 @@ def _parse_workbook(workbook: bytes, rels: bytes | None) -> tuple[tuple[tuple[st
         if local is not None and local.isdigit() and int(local) < len(sheets):
             scope = sheets[int(local)][0]
         names.append(DefinedName(name=d.get("name", ""), scope=scope, target=(d.text or "").strip()))
-    return tuple(sheets), tuple(names)
+    calc = root.find("m:calcPr", NS)
+    recalc = calc is not None and any(calc.get(a, "").strip().lower() in ("1", "true")
+                                      for a in ("fullCalcOnLoad", "forceFullCalc"))
+    return tuple(sheets), tuple(names), recalc
 
 
-def _workbook(z: zipfile.ZipFile) -> tuple[list[SheetInfo], tuple[DefinedName, ...]]:
+def _workbook(z: zipfile.ZipFile) -> tuple[list[SheetInfo], tuple[DefinedName, ...], bool]:
     data = _read(z, "xl/workbook.xml")
     if data is None:
         raise PackageRefused("not_workbook", "不是Excel工作簿（缺少 xl/workbook.xml）")
-    sheets, names = _parse_workbook(data, _read(z, "xl/_rels/workbook.xml.rels"))
-    return [SheetInfo(name, state, part) for name, state, part in sheets], names
+    sheets, names, recalc = _parse_workbook(data, _read(z, "xl/_rels/workbook.xml.rels"))
+    return [SheetInfo(name, state, part) for name, state, part in sheets], names, recalc
 
 
 @lru_cache(maxsize=16)
@@ -465,22 +608,31 @@ class Package:
     number_formats: tuple[str, ...]
     macros: bool
     external_links: bool
+    data: bytes = b""  # the file as checked: every reader parses these bytes, never the path again
+    formulas: bool = False  # a sheet has a formula cell
+    recalc: bool = False  # calcPr asks to recalculate on open
+    connections: bool = False  # data connections or query tables
 
 
-def _open_zip(path: Path, lim: Limits) -> zipfile.ZipFile:
+def _read_file(path: Path, lim: Limits) -> bytes:
+    """The whole file, read once (at most max_file_mb): what was checked is what is parsed,
+    even if the file on disk is swapped meanwhile."""
     try:
-        size = path.stat().st_size
+        with path.open("rb") as fh:
+            data = fh.read(int(lim.max_file_mb * MB) + 1)
     except FileNotFoundError:
         raise BookError(f"文件不存在：{path}") from None
     except OSError as exc:
         raise PackageRefused("unreadable", f"无法读取文件：{exc.strerror or exc}") from None
-    if size > lim.max_file_mb * MB:
-        raise PackageRefused("too_large", f"文件过大（{size / MB:.1f} MB，限制 {lim.max_file_mb:g} MB）")
-    with path.open("rb") as fh:
-        head = fh.read(8)
-    _refuse_by_header(path, head, lim)
+    if len(data) > lim.max_file_mb * MB:
+        raise PackageRefused("too_large", f"文件过大（超过 {lim.max_file_mb:g} MB）")
+    return data
+
+
+def _open_zip(data: bytes) -> zipfile.ZipFile:
+    _refuse_by_header(data)
     try:
-        return zipfile.ZipFile(path)
+        return zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, EOFError, OSError, ValueError):
         raise PackageRefused("truncated", "文件不完整（压缩包结构损坏，可能未传输完整）") from None
 
@@ -500,35 +652,83 @@ def _check_directory(z: zipfile.ZipFile, lim: Limits) -> None:
         if info.file_size > MB and info.file_size > lim.max_ratio * max(info.compress_size, 1):
             raise PackageRefused("zip_bomb", f"文件中的 {info.filename} 压缩比异常"
                                              f"（{info.file_size // max(info.compress_size, 1)}倍），可能是恶意构造的文件，不予读取")
+        if (_is_xml(info.filename) and not info.filename.startswith("xl/worksheets/")
+                and info.file_size > lim.max_meta_mb * MB):
+            raise PackageRefused("too_large", f"文件中的 {info.filename} 过大（{info.file_size / MB:.1f} MB，"
+                                              f"限制 {lim.max_meta_mb:g} MB），不予读取；确属正常文件时可用 --limit 调整限制")
     if total > lim.max_total_mb * MB:
         raise PackageRefused("zip_bomb", f"文件解压后过大（{total / MB:.0f} MB，限制 {lim.max_total_mb:g} MB），不予读取")
 
 
+def _is_xml(name: str) -> bool:
+    return name.endswith((".xml", ".rels", ".vml"))
+
+
+def _bound_book(sheets: list[SheetInfo], lim: Limits) -> None:
+    cells = sum(s.area for s in sheets)
+    if cells > lim.max_book_cells:
+        raise PackageRefused("too_large", f"工作簿过大（各工作表共{cells}个单元格，限制{lim.max_book_cells}个），不予读取；"
+                                          "确属正常文件时可用 --limit 调整限制")
+    merged = sum(s.merged_cells for s in sheets)
+    if merged > lim.max_merged_cells:
+        raise PackageRefused("too_large", f"工作簿过大（合并区域共{merged}个单元格，限制{lim.max_merged_cells}个），不予读取")
+
+
 def open_package(path: Path, lim: Limits | None = None) -> Package:
-    """Check ``path`` and read its metadata; raise PackageRefused (a BookError) with the reason."""
+    """Check ``path`` and read its metadata; raise PackageRefused (a BookError) with the reason.
+    The file is read once; ``Package.data`` holds the bytes every later reader must use."""
     path = Path(path)
     lim = lim or limits()
-    z = _open_zip(path, lim)
+    data = _read_file(path, lim)
+    z = _open_zip(data)
     with z:
         _check_directory(z, lim)
         parts = {i.filename: i for i in z.infolist()}
         for name, info in parts.items():
-            if (name.endswith((".xml", ".rels", ".vml")) and not name.startswith("xl/worksheets/")
+            if (_is_xml(name) and not name.startswith("xl/worksheets/")
                     and name not in METADATA_PARTS):  # those are parsed whole below, DTDs refused
                 _check_prolog(z, info)
-        sheets, names = _workbook(z)
+        sheets, names, recalc = _workbook(z)
         for sheet in sheets:
             if sheet.part in parts:
                 _scan_sheet(z, sheet, lim)
+                _bound_book(sheets, lim)
+        _shared_text(z, parts, sheets, lim)
+        lower = [n.lower() for n in parts]
         return Package(path=path, sheets=sheets, names=names, properties=custom_properties(z),
-                       number_formats=_number_formats(z),
-                       macros=any(n.lower().endswith("vbaproject.bin") for n in parts),
-                       external_links=any(n.startswith("xl/externalLinks/") for n in parts))
+                       number_formats=_number_formats(z), data=data,
+                       macros=any(n.endswith("vbaproject.bin") or n.startswith("xl/macrosheets/") for n in lower),
+                       external_links=any(n.startswith("xl/externallinks/") for n in lower),
+                       formulas=any(s.formulas for s in sheets), recalc=recalc,
+                       connections=any(n == "xl/connections.xml" or n.startswith("xl/querytables/") for n in lower))
+
+
+_ACTIVE = [  # (attribute, code, why): an export carries none of these
+    ("macros", "macros", "包含宏代码（vbaProject 或宏表）"),
+    ("external_links", "external_links", "包含外部链接"),
+    ("connections", "data_connections", "包含数据连接或查询表（打开时可能从别处取数）"),
+]
+_LIVE = [
+    ("formulas", "formulas", "包含公式（打开时显示的是公式算出的值，而核验和汇总读到的是文件中保存的值）"),
+    ("recalc", "recalc_on_open", "设置了打开时重新计算（fullCalcOnLoad）"),
+]
+
+
+def _refuse(pkg: Package, rules: list[tuple[str, str, str]]) -> None:
+    for attr, code, why in rules:
+        if getattr(pkg, attr):
+            raise PackageRefused(code, f"{why}，不是锁定导出的文件；为安全起见不予读取，"
+                                       "请要求单位用当前版本重新“锁定导出”")
 
 
 def refuse_active_content(pkg: Package) -> None:
-    """An exported workbook never carries macros or links: a file that does is not one of ours."""
-    if pkg.macros:
-        raise PackageRefused("macros", "包含宏代码（vbaProject），不是锁定导出的文件；为安全起见不予读取，请要求单位重新“锁定导出”")
-    if pkg.external_links:
-        raise PackageRefused("external_links", "包含外部链接，不是锁定导出的文件；不予读取，请要求单位重新“锁定导出”")
+    """An exported workbook carries no macros, links or data connections: a file that does is
+    not one of ours, and is not read at all."""
+    _refuse(pkg, _ACTIVE)
+
+
+def refuse_live_content(pkg: Package) -> None:
+    """A sealed export holds values only: formulas or a forced recalculation would show in Excel
+    what the formulas compute while the seal covers the stored values. (A draft may have both;
+    it is listed as a draft and counts nowhere.)"""
+    _refuse(pkg, _LIVE)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import hashlib
+import io
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -29,7 +30,7 @@ HASH_PROP = "perfeval.sha256"
 SIGNATURE_PROP = "perfeval.signature"
 KEY_ID_PROP = "perfeval.key_id"
 NOT_COVERED = {HASH_PROP, SIGNATURE_PROP, KEY_ID_PROP}  # the seal itself
-FORMAT_VERSION = "perfeval-canonical/2"
+FORMAT_VERSION = "perfeval-canonical/3"  # /3: numbers as repr (exact); /2 wrote 15 digits
 
 
 def canonical_value(v: object) -> str | None:
@@ -39,7 +40,7 @@ def canonical_value(v: object) -> str | None:
     if isinstance(v, bool):
         return "b:1" if v else "b:0"
     if isinstance(v, (int, float)):
-        return "n:" + format(float(v), ".15g")
+        return "n:" + repr(float(v))  # round-trips exactly: 12 and 11.999999999999998 differ
     if isinstance(v, (_dt.datetime, _dt.date, _dt.time, _dt.timedelta)):
         return "d:" + (v.isoformat() if not isinstance(v, _dt.timedelta) else str(v.total_seconds()))
     return "s:" + str(v)
@@ -49,7 +50,7 @@ def _cell_text(v: object) -> str | None:
     """_esc(canonical_value(v)), with the common types first (a 汇总 does this a million times)."""
     kind = type(v)
     if kind is float:
-        return "n:" + format(v, ".15g")
+        return "n:" + repr(v)
     if kind is str:
         return "s:" + _esc(v) if v else None
     text = canonical_value(v)
@@ -135,8 +136,8 @@ def read(path: Path, lim: pk.Limits | None = None) -> Exported:
     pkg = pk.open_package(Path(path), lim)
     pk.refuse_active_content(pkg)
     try:
-        with open(pkg.path, "rb") as fh:  # a file object: any file name, even one that is not UTF-8
-            cal = python_calamine.CalamineWorkbook.from_filelike(fh)
+        # the bytes the gate checked, not the path again (a file swapped meanwhile is not read)
+        cal = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(pkg.data))
         grids = {s.name: cal.get_sheet_by_name(s.name).to_python(skip_empty_area=False) for s in pkg.sheets}
     except Exception as exc:  # calamine's own errors: the package passed the gate but cannot be read
         raise pk.PackageRefused("bad_xml", f"文件已损坏，无法读取单元格（{type(exc).__name__}）") from None
@@ -200,6 +201,8 @@ def verify_exported(ex: Exported, registry: dict[str, list[str]] | None) -> Veri
     if not expected:
         return Verification("未盖章", "未签名", stamp, None, actual)
     status = "通过" if expected == actual else "已被修改"
+    if status == "通过":
+        pk.refuse_live_content(ex.pkg)  # formulas added to a sealed file keep the seal: refused
     sig = signature_status(registry, str(stamp.get("perfeval.unit", "")), str(stamp.get(SIGNATURE_PROP) or ""),
                            canonical)
     return Verification(status, sig, stamp, str(expected), actual)
@@ -207,6 +210,7 @@ def verify_exported(ex: Exported, registry: dict[str, list[str]] | None) -> Veri
 
 def verify(path: Path, registry: Path | None = None) -> Verification:
     from perfeval_xl.bureau.signing import load_registry
+    from perfeval_xl.bureau.units import normalised_registry
 
-    reg = load_registry(registry) if registry else None
+    reg = normalised_registry(load_registry(registry)) if registry else None
     return verify_exported(read(path), reg)
