@@ -164,11 +164,12 @@ def _add_seal(path: Path, seal: dict[str, str]) -> None:
 
 def _signing_key(a: Assessment, key: Path | None, sign: bool):
     from perfeval_xl.bureau import signing
+    from perfeval_xl.bureau.units import normalise
 
     if not sign:
         return None
     k = signing.load_key(key) if key else signing.installed_key(a.unit)
-    if k is not None and k.unit != a.unit:
+    if k is not None and normalise(k.unit) != normalise(a.unit):
         raise BookError(f"密钥属于“{k.unit}”，与工作簿中的单位“{a.unit}”不符，未导出")
     return k
 

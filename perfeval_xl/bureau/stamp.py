@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -167,17 +167,24 @@ class Verification:
     stamp: dict[str, object]
     expected: str | None
     actual: str
+    problems: list[str] = field(default_factory=list)  # 单位不符 / 印章所记与重新校验不符 (trust.py)
+    registry: bool = False  # checked against a registry: then only 签名有效 passes
 
     @property
     def ok(self) -> bool:
-        return self.status == "通过" and not self.signature.startswith("签名无效")
+        return (self.status == "通过" and not self.signature.startswith("签名无效") and not self.problems
+                and (not self.registry or self.signature == "签名有效"))
 
     def lines(self) -> list[str]:
         """What was checked, in Chinese; the stamp's fields only when the stamp holds."""
-        out = [f"核验结果：{self.status}", f"签名：{self.signature}"]
+        out = [f"核验结果：{self.status if self.ok or self.status != '通过' else '未通过'}", f"签名：{self.signature}"]
+        if self.registry and self.status == "通过" and self.signature != "签名有效":
+            out.append("  给出公钥登记表时，只有用该单位登记的公钥签名的文件才算通过。")
+        out += [f"  {p}" for p in self.problems]
         if self.status == "通过":
             out += [f"  {label}：{shown(self.stamp[k])}" for k, label in LABELS.items() if k in self.stamp]
-            out.append("已核对：单元格的值和数字格式、名称及其指向、工作表名称、顺序和可见性、以上印章内容。")
+            out.append("已核对：单元格的值和数字格式、名称及其指向、工作表名称、顺序和可见性、以上印章内容；"
+                       "各表单位与印章中的单位一致；错误数、总分、等次和强制导出与重新校验一致。")
         elif self.status == "已被修改":
             out.append("导出后文件被改动（单元格的值或格式、名称、工作表或印章内容）。"
                        "校验码只能说明改动存在，无法指出是哪个工作表或单元格；以上印章内容不可信，不予显示。")
@@ -186,7 +193,7 @@ class Verification:
         return out
 
     def as_dict(self) -> dict:
-        return {"核验结果": self.status, "签名": self.signature, "通过": self.ok,
+        return {"核验结果": self.status, "签名": self.signature, "通过": self.ok, "问题": self.problems,
                 "印章": {LABELS[k]: self.stamp[k] for k in LABELS if k in self.stamp} if self.status == "通过" else {},
                 "校验码（印章）": self.expected, "校验码（重新计算）": self.actual}
 
@@ -212,5 +219,12 @@ def verify(path: Path, registry: Path | None = None) -> Verification:
     from perfeval_xl.bureau.signing import load_registry
     from perfeval_xl.bureau.units import normalised_registry
 
+    from perfeval_xl.bureau.trust import problems
+
     reg = normalised_registry(load_registry(registry)) if registry else None
-    return verify_exported(read(path), reg)
+    ex = read(path)
+    v = verify_exported(ex, reg)
+    v.registry = reg is not None
+    if v.status == "通过":  # whose file it is, and whether its claims hold, from its values
+        v.problems = problems(ex.book(), v.stamp)
+    return v

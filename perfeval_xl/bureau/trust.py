@@ -63,3 +63,16 @@ def claims_problem(stamp: dict[str, object], a: Assessment) -> str:
     elif forced and not str(stamp.get("perfeval.force_reason") or "").strip():
         differ.append("强制导出却没有原因")
     return "已被修改：印章所记与重新校验不符（" + "；".join(differ) + "）" if differ else ""
+
+
+def problems(book, stamp: dict[str, object]) -> list[str]:
+    """What contradicts a sound seal: the cells' unit, the recomputed claims (verify)."""
+    from perfeval_xl.book import BookError
+    from perfeval_xl.checks.assess import assess
+
+    found = [identity_problem(str(stamp.get("perfeval.unit") or ""), book)]
+    try:
+        found.append(claims_problem(stamp, assess(book)))
+    except BookError as exc:
+        found.append(f"无法重新校验：{exc}")
+    return [p for p in found if p]
