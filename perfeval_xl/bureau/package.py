@@ -47,8 +47,8 @@ class Limits:
     max_parts: int = 2000            # entries in the zip
     max_rows: int = 50_000           # farthest row of a sheet
     max_columns: int = 1_000         # farthest column of a sheet
-    max_cells: int = 1_000_000       # cells of one sheet, and rows × columns of its grid
-    max_book_cells: int = 1_000_000  # the same summed over every sheet (a reader holds them all)
+    max_cells: int = 500_000         # cells of one sheet, and rows × columns of its grid
+    max_book_cells: int = 500_000    # the same summed over every sheet (a reader holds them all)
     max_shared_strings: int = 200_000  # entries of the shared string table
     max_text_chars: int = 20_000_000  # shared strings as the cells repeat them, summed (expanded text)
     max_merged: int = 10_000         # merged ranges of one sheet
@@ -449,9 +449,23 @@ def _shared_text(z: zipfile.ZipFile, parts: dict, sheets: list[SheetInfo], lim: 
     """The shared string table: its entries counted, and the text the cells make of it (one
     string shown in 200,000 cells is 200,000 strings to a reader) bounded. The exact sum is
     computed only when the quick bound (cells × longest string) passes the limit."""
-    info = parts.get("xl/sharedStrings.xml")
-    if info is None:
-        return
+    for info in _shared_parts(z, parts):
+        _bound_shared(z, info, sheets, lim)
+
+
+def _shared_parts(z: zipfile.ZipFile, parts: dict) -> list[zipfile.ZipInfo]:
+    """The shared string table wherever a reader looks for it: calamine by its usual name,
+    openpyxl by its content type, which may name any part."""
+    names = {"xl/sharedStrings.xml"}
+    types = _read(z, "[Content_Types].xml")
+    if types is not None:
+        for el in _tree("[Content_Types].xml", types):
+            if el.get("ContentType", "").endswith("sharedStrings+xml"):
+                names.add(el.get("PartName", "").lstrip("/"))
+    return [parts[n] for n in sorted(names) if n in parts]
+
+
+def _bound_shared(z: zipfile.ZipFile, info: zipfile.ZipInfo, sheets: list[SheetInfo], lim: Limits) -> None:
     data = _read(z, info.filename)
     count = sum(1 for _ in _SHARED_ENTRY.finditer(data))
     if count > lim.max_shared_strings:
@@ -487,7 +501,8 @@ NS = {
 }
 
 
-METADATA_PARTS = ("xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/styles.xml", "docProps/custom.xml")
+METADATA_PARTS = ("xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/styles.xml", "docProps/custom.xml",
+                  "[Content_Types].xml")
 
 
 def _read(z: zipfile.ZipFile, name: str) -> bytes | None:
