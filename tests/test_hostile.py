@@ -92,6 +92,16 @@ def _limited():
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY, MEMORY))
 
 
+def _run_limited(command: str, args: list[str], kind: str):
+    """A command as a user runs it, under the memory limit; it must finish within SECONDS."""
+    start = time.monotonic()
+    proc = subprocess.run([sys.executable, "-m", "perfeval_xl.cli", command, *args], capture_output=True,
+                          timeout=60, preexec_fn=_limited, env=dict(os.environ, PYTHONPATH=str(ROOT)), cwd=str(ROOT))
+    took = time.monotonic() - start
+    assert took < SECONDS, (kind, command, took)
+    return proc, (proc.stdout + proc.stderr).decode("utf-8", "replace")
+
+
 EXPECT = {"zip bomb": "解压后过大", "far cell": "过大", "million rows": "过大", "billion laughs": "XML",
           "xxe": "XML", "encrypted": "文件已加密，请另存为未加密的工作簿", "pdf": "不是Excel工作簿（可能是PDF）",
           "truncated": "文件不完整"}
@@ -112,13 +122,7 @@ def test_every_command_refuses_fast_in_chinese(hostile, tmp_path, kind):
             args = [str(path), "-o", str(tmp_path / "out.xlsx")]
         else:
             args = [str(path)]
-        env = dict(os.environ, PYTHONPATH=str(ROOT))
-        start = time.monotonic()
-        proc = subprocess.run([sys.executable, "-m", "perfeval_xl.cli", command, *args], capture_output=True,
-                              timeout=60, preexec_fn=_limited, env=env, cwd=str(ROOT))
-        took = time.monotonic() - start
-        out = (proc.stdout + proc.stderr).decode("utf-8", "replace")
-        assert took < SECONDS, (kind, command, took)
+        proc, out = _run_limited(command, args, kind)
         assert "Traceback" not in out and "BadZipFile" not in out and "内部错误" not in out, (kind, command, out)
         if kind == "non-UTF-8 name":
             assert proc.returncode in (0, 1), (command, out)  # an odd name is read like any other file
@@ -265,15 +269,9 @@ def test_resources_are_bounded_beyond_the_sheet_scan(resource_files, tmp_path, k
     inbox.mkdir()
     shutil.copy(good, inbox / "good.xlsx")
     shutil.copy(path, inbox / path.name)
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
     for command, args in [("score", [str(path)]), ("verify", [str(path)]),
                           ("collect", [str(inbox), "-o", str(tmp_path / "汇总.xlsx")])]:
-        start = time.monotonic()
-        proc = subprocess.run([sys.executable, "-m", "perfeval_xl.cli", command, *args], capture_output=True,
-                              timeout=60, preexec_fn=_limited, env=env, cwd=str(ROOT))
-        took = time.monotonic() - start
-        out = (proc.stdout + proc.stderr).decode("utf-8", "replace")
-        assert took < SECONDS, (kind, command, took)
+        proc, out = _run_limited(command, args, kind)
         assert RESOURCE[kind] in out and "Traceback" not in out, (kind, command, out)
         assert proc.returncode == (0 if command == "collect" else 2), (kind, command, out)
     wb = openpyxl.load_workbook(tmp_path / "汇总.xlsx")
