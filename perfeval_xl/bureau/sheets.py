@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import zipfile
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from perfeval_xl.bureau.parts import (MB, NS, Limits, PackageRefused, _DECLARATION, _ENCODING, _expat, _feed,
                                       _read, _tree, _utf8_only)
@@ -69,14 +70,21 @@ def _bound_dimension(sheet: SheetInfo, lim: Limits, ref: str) -> None:
         _bound(sheet, lim, *parse_ref(last))
 
 
-def _bound_merge(sheet: SheetInfo, lim: Limits, ref: str) -> None:
-    """A merged range makes openpyxl create one object per covered cell: count them."""
+@lru_cache(maxsize=8192)  # the same few hundred ranges in every export of a template
+def merge_area(ref: str) -> int:
+    """Cells covered by a merged range such as ``A1:C2`` (6); 0 when unreadable (openpyxl then
+    refuses the file itself)."""
     first, _, last = ref.replace("$", "").partition(":")
     if not (_COL.match(first) and _COL.match(last or first)):
-        return  # unreadable: openpyxl refuses the file itself
+        return 0
     (r1, c1), (r2, c2) = parse_ref(first), parse_ref(last or first)
-    sheet.merged += 1
-    sheet.merged_cells += (abs(r2 - r1) + 1) * (abs(c2 - c1) + 1)
+    return (abs(r2 - r1) + 1) * (abs(c2 - c1) + 1)
+
+
+def _bound_merges(sheet: SheetInfo, lim: Limits, refs: list[str]) -> None:
+    """A merged range makes openpyxl create one object per covered cell: count them."""
+    sheet.merged += len(refs)
+    sheet.merged_cells += sum(map(merge_area, refs))
     if sheet.merged > lim.max_merged:
         raise _too_big(sheet, f"超过{lim.max_merged}个合并区域")
     if sheet.merged_cells > lim.max_merged_cells:
@@ -165,16 +173,16 @@ def _scan_plain(data: bytes, sheet: SheetInfo, lim: Limits) -> bool:
     cells = _plain_cells(data)
     if cells is None:
         return False
-    merges = _PLAIN_MERGE.findall(data)
-    if len(merges) != len(_ANY_MERGE.findall(data)):
+    end = max(data.rfind(b"</sheetData>"), 0)  # merged ranges come after the cells
+    merges = _PLAIN_MERGE.findall(data, end)
+    if len(merges) != len(_ANY_MERGE.findall(data, end)):
         return False
     if len(cells) > lim.max_cells:
         raise _too_big(sheet, f"超过{lim.max_cells}个单元格")
     dimension = _DIMENSION.search(data)
     if dimension:
         _bound_dimension(sheet, lim, dimension.group(1).decode("ascii", "replace"))
-    for ref in merges:
-        _bound_merge(sheet, lim, ref.decode("ascii"))
+    _bound_merges(sheet, lim, [ref.decode("ascii") for ref in merges])
     max_row = max_col = 0
     styles = sheet.styles
     for letters, row, style in cells:
@@ -187,7 +195,7 @@ def _scan_plain(data: bytes, sheet: SheetInfo, lim: Limits) -> bool:
             styles[(row, col)] = int(style)
     _bound(sheet, lim, max_row, max_col)
     sheet.max_row, sheet.max_col, sheet.cells = max_row, max_col, len(cells)
-    sheet.formulas = _FORMULA.search(data) is not None
+    sheet.formulas = _FORMULA.search(data, 0, end or len(data)) is not None
     sheet.shared_cells = data.count(b' t="s"')
     sheet.plain = True
     return True
@@ -236,7 +244,7 @@ def _scan_streamed(z: zipfile.ZipFile, info: zipfile.ZipInfo, sheet: SheetInfo, 
         elif tag == "dimension":
             _bound_dimension(sheet, lim, attrs.get("ref", "A1"))
         elif tag == "mergeCell":
-            _bound_merge(sheet, lim, attrs.get("ref", ""))
+            _bound_merges(sheet, lim, [attrs.get("ref", "")])
 
     def end(tag: str) -> None:
         if tag.endswith("sheetData"):
@@ -267,13 +275,18 @@ def _shared_text(z: zipfile.ZipFile, parts: dict, sheets: list[SheetInfo], lim: 
 def _shared_parts(z: zipfile.ZipFile, parts: dict) -> list[zipfile.ZipInfo]:
     """The shared string table wherever a reader looks for it: calamine by its usual name,
     openpyxl by its content type, which may name any part."""
-    names = {"xl/sharedStrings.xml"}
     types = _read(z, "[Content_Types].xml")
-    if types is not None:
-        for el in _tree("[Content_Types].xml", types):
-            if el.get("ContentType", "").endswith("sharedStrings+xml"):
-                names.add(el.get("PartName", "").lstrip("/"))
-    return [parts[n] for n in sorted(names) if n in parts]
+    names = _shared_names(types) if types is not None else ("xl/sharedStrings.xml",)
+    return [parts[n] for n in names if n in parts]
+
+
+@lru_cache(maxsize=16)  # the same [Content_Types].xml in every export of a template
+def _shared_names(types: bytes) -> tuple[str, ...]:
+    names = {"xl/sharedStrings.xml"}
+    for el in _tree("[Content_Types].xml", types):
+        if el.get("ContentType", "").endswith("sharedStrings+xml"):
+            names.add(el.get("PartName", "").lstrip("/"))
+    return tuple(sorted(names))
 
 
 def _bound_shared(z: zipfile.ZipFile, info: zipfile.ZipInfo, sheets: list[SheetInfo], lim: Limits) -> None:
