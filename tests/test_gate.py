@@ -165,6 +165,7 @@ def test_merged_ranges_are_counted_alike_and_bounded():
     b'<row r="1"><c r="A1"><v xmlns="urn:x-other">1</v></c></row>',
     b'<row xmlns="urn:x-other" r="1"><c r="A1"><v>1</v></c></row>',
     b'<row r="1"><x:c xmlns:x="urn:x-other" r="A1"><x:v>1</x:v></x:c></row>',
+    b'<row r="1"><c r="A1"><x14ac:v>1</x14ac:v></c></row>',  # a prefix the root declares, not the main one
 ])
 def test_cells_outside_the_main_namespace_are_refused(body):
     data = sheet_xml(body)

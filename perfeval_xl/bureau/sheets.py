@@ -110,8 +110,8 @@ def _scan_sheet(z: zipfile.ZipFile, sheet: SheetInfo, lim: Limits) -> None:
 
 # A plain sheet: UTF-8, with no DTD, comment, CDATA section or processing instruction after the
 # XML declaration, no prefixed cell tags, every cell tag in the one shape below, and the main
-# SpreadsheetML namespace as the root's default with no other declaration up to the end of the
-# cells (so that every cell is in that namespace, as LibreOffice requires and calamine assumes).
+# SpreadsheetML namespace as the root's default with no other declaration and no prefixed tag up
+# to the end of the cells (so that every cell is in that namespace, as LibreOffice requires and calamine assumes).
 # Any "<" there opens a tag for a reader as for a regular expression, except one inside a quoted
 # attribute value of a malformed file, which a lenient reader skips: so the cells found are all
 # those a reader sees, with their true position and style, plus at most such fakes; a fake that
@@ -121,6 +121,7 @@ PLAIN_PART_BYTES = 8 * MB
 _MARKUP = re.compile(rb"<[!?]")  # DTD, comment, CDATA, processing instruction
 _PREFIXED_CELL = re.compile(rb":c[\s/>]")  # (two searches: an alternation is three times slower)
 _ANY_CELL = re.compile(rb"<c[\s/>]")
+_PREFIXED_TAG = re.compile(rb"</?[A-Za-z_][\w.\-]*:")
 _PLAIN_CELL = re.compile(rb'<c r="([A-Z]{1,3})([1-9][0-9]{0,6})"(?: s="([0-9]{1,9})")?(?: t="[a-zA-Z]{1,9}")?'
                          rb'(?: (?:cm|vm)="[0-9]{1,9}"| ph="[01]")* ?/?>')
 _DIMENSION = re.compile(rb'<(?:[A-Za-z_][\w.\-]*:)?dimension\s[^<]*?\bref\s*=\s*["\']([^"\']*)')
@@ -158,8 +159,9 @@ def _plain_cells(data: bytes) -> list[tuple[bytes, bytes, bytes]] | None:
     if not root or _MAIN_DEFAULT not in root.group():
         return None
     end = data.find(b"</sheetData>", root.end())
-    if data.find(b"xmlns", root.end(), end if end >= 0 else len(data)) >= 0:
-        return None  # a namespace declared inside: a cell could belong to another one
+    end = end if end >= 0 else len(data)
+    if data.find(b"xmlns", root.end(), end) >= 0 or _PREFIXED_TAG.search(data, root.end(), end):
+        return None  # a namespace declared or a prefix used among the cells: it may not be the main one
     cells = _PLAIN_CELL.findall(data)
     if len(cells) != len(_ANY_CELL.findall(data)):  # a cell without "r", attributes in another order…
         return None
