@@ -20,7 +20,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from perfeval_xl.book import OpenpyxlBook  # noqa: E402
-from perfeval_xl.bureau.collect import collect, write_summary  # noqa: E402
+from perfeval_xl.bureau.collect import collect  # noqa: E402
+from perfeval_xl.bureau.summary import write_summary  # noqa: E402
 from perfeval_xl.bureau.export import export  # noqa: E402
 from perfeval_xl.forms.edition import build_edition_template  # noqa: E402
 from perfeval_xl.forms.example import write_example  # noqa: E402

@@ -62,12 +62,14 @@ class OpenpyxlBook:
         XML entities, encrypted or PDF files are refused with a Chinese reason)."""
         from perfeval_xl.bureau.package import open_package
 
+        import io
+
         path = Path(path)
-        open_package(path)
+        data = open_package(path).data  # read once: openpyxl parses the bytes the gate checked
         if keep_vba is None:
             keep_vba = path.suffix.lower() in (".xlsm", ".xlam")
         try:
-            wb = openpyxl.load_workbook(path, keep_vba=keep_vba, keep_links=keep_links)
+            wb = openpyxl.load_workbook(io.BytesIO(data), keep_vba=keep_vba, keep_links=keep_links)
         except FileNotFoundError:
             raise BookError(f"文件不存在：{path}") from None
         except InvalidFileException:  # openpyxl goes by the extension; the gate saw an xlsx package

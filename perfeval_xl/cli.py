@@ -154,9 +154,9 @@ def cmd_export(args) -> int:
               f"已保存的文件，未保存的修改不会导出。请保存并关闭后再导出；如工作簿并未打开（程序异常退出时会留下锁定文件），"
               f"删除“{lock.name}”后再导出", file=sys.stderr)
         return 2
-    try:
+    try:  # the PDF is made after the export's read, outside its bounds (LibreOffice is no hostile file)
         r = export(src, Path(args.output) if args.output else None, force=args.force,
-                   reason=args.reason or "", password=args.password, pdf=args.pdf,
+                   reason=args.reason or "", password=args.password, pdf=False,
                    key=Path(args.key) if args.key else None, sign=not args.no_sign, assessor=assess_with_texts,
                    overwrite=args.overwrite)
     except ExportExists as exc:
@@ -175,11 +175,20 @@ def cmd_export(args) -> int:
         print(f"总分 {a.main.total:f}，评价等次 {a.main.grade}；错误 {len(a.errors)} 项，提示 {len(a.warnings)} 项")
     if r.forced:
         print(f"注意：带错误强制导出，原因已记录：{args.reason}")
-    if args.pdf:
-        print(f"PDF：{r.pdf}" if r.pdf else "未生成PDF：未找到 LibreOffice")
     print(f"校验码（SHA-256）：{r.sha256}")
     print(f"已用单位密钥签名（SM2，密钥编号 {r.signed_by}）" if r.signed_by else "未签名（未找到本单位的密钥）")
+    if args.pdf:
+        args.pdf_from = str(r.path)
     return 0
+
+
+def _export_pdf(path: Path) -> None:
+    from perfeval_xl.office import OfficeMissing, convert
+
+    try:
+        print(f"PDF：{convert(path, 'pdf', path.parent)}")
+    except OfficeMissing:
+        print("未生成PDF：未找到 LibreOffice")
 
 
 def cmd_verify(args) -> int:
@@ -196,7 +205,8 @@ def cmd_verify(args) -> int:
 
 
 def _print_collection(args, col) -> int:
-    from perfeval_xl.bureau.collect import WEIGHTING_TEXT, as_json, write_summary
+    from perfeval_xl.bureau.collect import WEIGHTING_TEXT, as_json
+    from perfeval_xl.bureau.summary import write_summary
 
     if args.output:
         write_summary(col, Path(args.output))
@@ -204,6 +214,8 @@ def _print_collection(args, col) -> int:
         print(as_json(col))
         return 0
     df = col.table()
+    if col.origin:
+        print(col.origin)
     print(f"读取 {len(col.units)} 个文件，未读取 {len(col.skipped)} 个；{WEIGHTING_TEXT[col.weighting]}")
     for row in df.itertuples(index=False):
         total = f"{row.总分:.2f}" if row.总分 == row.总分 and row.总分 is not None else "—"
@@ -481,16 +493,15 @@ def os_message(exc: OSError) -> str:
     return f"读写{name}时出错（系统错误代码{exc.errno}），请检查文件和磁盘"
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    if _NoNumpyForOpenpyxl not in sys.meta_path:
-        sys.meta_path.insert(0, _NoNumpyForOpenpyxl)
-    try:
-        if getattr(args, "limit", None):  # through the environment, so collect's workers see it too
-            from perfeval_xl.bureau.package import ENV, limits
+# Commands that read one file from outside: each runs in one isolated worker process (the one
+# collect uses for each file) under Limits.worker_mb of memory and Limits.file_seconds of time, so
+# that a file the gate lets through can still cost no more than that (docs/security.md).
+ISOLATED = {"score", "validate", "export", "verify", "rollup"}
 
-            os.environ[ENV] = ",".join(filter(None, [os.environ.get(ENV, ""), *args.limit]))
-            limits()  # an unknown name or a bad value is refused now, in Chinese
+
+def _guarded(args) -> int:
+    """Run the command; the user sees a sentence, never a traceback."""
+    try:
         code = args.func(args)
         sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's exit
         return code
@@ -500,14 +511,68 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:
         print(f"错误：{os_message(exc)}", file=sys.stderr)
         return 2
-    except (ScoreError, ParseError, _book_error()) as exc:  # the user sees a sentence, never a traceback
+    except (ScoreError, ParseError, _book_error()) as exc:
         print(f"错误：{exc}", file=sys.stderr)
+        return 2
+    except MemoryError:
+        print("错误：读取文件时内存不足（超出读取限制），未完成；确属正常文件时可用 --limit worker_mb=… 调整", file=sys.stderr)
         return 2
     except Exception as exc:
         if os.environ.get("PERFEVAL_DEBUG"):
             raise
         print(f"内部错误：{type(exc).__name__}: {exc}（设置 PERFEVAL_DEBUG=1 查看详情）", file=sys.stderr)
         return 3
+
+
+def _in_worker(args) -> tuple[int, str | None]:
+    """The command inside its worker: its exit code, and an export to convert to PDF after."""
+    if _NoNumpyForOpenpyxl not in sys.meta_path:  # a spawned worker (Windows) starts afresh
+        sys.meta_path.insert(0, _NoNumpyForOpenpyxl)
+    code = _guarded(args)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    return code, getattr(args, "pdf_from", None)
+
+
+def _isolated(args) -> int:
+    from perfeval_xl.bureau.package import limits
+    from perfeval_xl.bureau.workers import run_isolated
+
+    lim = limits()
+    failed: list[str] = []
+
+    def fallback(_, why: str) -> tuple[int, None]:
+        failed.append(why)
+        return 2, None
+
+    [(code, pdf_from)] = run_isolated([args], _in_worker, (), fallback, 1, lim, lambda *a: None)
+    if failed:
+        print(f"错误：{failed[0]}，未完成（限制：内存 {lim.worker_mb} MB，时间 {lim.file_seconds:g} 秒；"
+              "确属正常文件时可用 --limit 调整）", file=sys.stderr)
+    if pdf_from:
+        _export_pdf(Path(pdf_from))
+    return code
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if _NoNumpyForOpenpyxl not in sys.meta_path:
+        sys.meta_path.insert(0, _NoNumpyForOpenpyxl)
+    try:
+        if getattr(args, "limit", None):  # through the environment, so the workers see it too
+            from perfeval_xl.bureau.package import ENV, limits
+
+            os.environ[ENV] = ",".join(filter(None, [os.environ.get(ENV, ""), *args.limit]))
+            limits()  # an unknown name or a bad value is refused now, in Chinese
+        if args.command in ISOLATED:
+            return _isolated(args)
+    except _book_error() as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2
+    code, pdf_from = _in_worker(args)
+    if pdf_from:
+        _export_pdf(Path(pdf_from))
+    return code
 
 
 if __name__ == "__main__":

@@ -12,7 +12,8 @@ import pytest
 from perfeval_xl.book import OpenpyxlBook
 from perfeval_xl.bureau import signing
 from perfeval_xl.bureau import stamp as st
-from perfeval_xl.bureau.collect import Collection, UnitResult, FormRow, collect, write_summary
+from perfeval_xl.bureau.collect import Collection, UnitResult, FormRow, collect
+from perfeval_xl.bureau.summary import write_summary
 from perfeval_xl.bureau.export import export
 from perfeval_xl.bureau.package import NS, custom_properties
 from perfeval_xl.files import rewrite_zip
@@ -71,7 +72,7 @@ def inbox(tmp_path_factory):
     export(tmp / "src" / "辛单位.xlsx", box / "辛单位.xlsx")
     (box / "报告.xlsx").write_bytes(b"%PDF-1.4\n")
     roster = tmp / "名单.txt"
-    roster.write_text("单位名称\n甲单位\n乙单位\n丙单位\n丁单位\n戊单位\n壬单位\n", encoding="gb18030")
+    roster.write_text("单位名称\n甲单位\n乙单位\n丙单位\n丁单位\n戊单位\n辛单位\n壬单位\n", encoding="gb18030")
     return box, roster
 
 
@@ -173,6 +174,10 @@ def test_signed_export_verifies_and_survives_a_resave(signed, keys, tmp_path):
     v = check(signed, keys)
     assert v.ok and v.status == "通过" and v.signature == "签名有效"
     wb = openpyxl.load_workbook(signed)
+    wb.save(tmp_path / "openpyxl.xlsx")  # openpyxl's default asks for recalculation on open: refused
+    with pytest.raises(st.pk.PackageRefused, match="重新计算"):
+        check(tmp_path / "openpyxl.xlsx", keys)
+    wb.calculation.fullCalcOnLoad = None  # saved as Excel, WPS or LibreOffice save it
     wb.save(tmp_path / "resaved.xlsx")
     v = check(tmp_path / "resaved.xlsx", keys)
     assert v.ok and v.signature == "签名有效"
@@ -265,6 +270,7 @@ def test_another_units_key_and_a_recomputed_stamp_fail(signed, keys, tmp_path):
     path = fresh(signed, tmp_path, "recomputed.xlsx")
     wb = openpyxl.load_workbook(path)
     wb["附件2"][OpenpyxlBook(wb).address("附件2", "score_total")] = 100
+    wb.calculation.fullCalcOnLoad = None
     wb.save(path)
     digest = st.read(path).digest()
     edit_part(path, "docProps/custom.xml", lambda t: _set_prop(t, st.HASH_PROP, digest))

@@ -116,6 +116,7 @@ def test_mixed_folder(department, tmp_path):
     wb = openpyxl.load_workbook(paths[2])
     ws = wb["附件2"]
     ws[OpenpyxlBook(wb).address("附件2", "score_total")] = 99
+    wb.calculation.fullCalcOnLoad = None  # as Excel saves it (openpyxl's default would be refused as such)
     wb.save(d / "改过.xlsx")
     col = collect([d], workers=1)
     reasons = {s.file: s.reason for s in col.skipped}
@@ -132,7 +133,7 @@ def test_text_stays_text(tmp_path):
     path = make_unit(tmp_path, "公式单位", 1323.28, {}, unit_name="=1+1")
     col = collect([path], workers=1)
     out = tmp_path / "s.xlsx"
-    from perfeval_xl.bureau.collect import write_summary
+    from perfeval_xl.bureau.summary import write_summary
 
     write_summary(col, out)
     ws = openpyxl.load_workbook(out)["汇总"]

@@ -88,6 +88,7 @@ def test_verify_passes_then_fails_after_any_change(exported, tmp_path):
     wb.save(tmp_path / "removed.xlsx")
     assert verify(tmp_path / "removed.xlsx").status == "已被修改"
     wb = openpyxl.load_workbook(exported.path)  # saving unchanged keeps the stamp valid
+    wb.calculation.fullCalcOnLoad = None  # as Excel, WPS and LibreOffice save (openpyxl's default is refused)
     wb.save(tmp_path / "resaved.xlsx")
     assert verify(tmp_path / "resaved.xlsx").ok
 

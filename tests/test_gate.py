@@ -12,11 +12,14 @@ from hypothesis import strategies as st
 from openpyxl.utils import get_column_letter
 
 from perfeval_xl.bureau import package as pk
+from perfeval_xl.bureau import parts
 from perfeval_xl.bureau.export import export
 
 from .conftest import EXAMPLE
 
-NS = b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+# Excel declares the prefixes it uses (x14ac) on the root; a namespace-aware reader needs them
+NS = (b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+      b'xmlns:x14ac="http://schemas.microsoft.com/office/spreadsheetml/2009/9/ac"')
 PART = "xl/worksheets/sheet1.xml"
 
 
@@ -45,7 +48,8 @@ def outcome(scan, data: bytes, lim: pk.Limits | None = None):
         s = scan(data, lim or pk.Limits())
     except pk.PackageRefused as exc:
         return exc.code
-    return s if s is None else (s.max_row, s.max_col, s.cells, s.styles)
+    return s if s is None else (s.max_row, s.max_col, s.cells, s.styles, s.formulas, s.shared_cells, s.merged,
+                                s.merged_cells)
 
 
 PLAIN = {
@@ -55,6 +59,7 @@ PLAIN = {
              b'<c r="AB1" s="4"><v>0.85</v></c><c r="C1" t="str" cm="1"><f>A1</f><v>x</v></c></row>',
     "LibreOffice": b'<row r="2" customFormat="false" ht="12.8" hidden="false"><c r="A2" s="0" t="n"><v>1</v></c></row>',
     "no cells": b'<row r="5"/>',
+    "shared strings and a formula": b'<row r="2"><c r="A2" t="s"><v>0</v></c><c r="B2"><f>A2</f><v>1</v></c></row>',
     "text that looks like a tag": b'<row r="1"><c r="A1" t="inlineStr"><is><t>a &lt;c r="Z9" s="5"/&gt; b</t></is></c></row>',
 }
 
@@ -145,3 +150,33 @@ def test_exports_are_plain(tmp_path):
     with zipfile.ZipFile(out) as z:
         sheets = [n for n in z.namelist() if n.startswith("xl/worksheets/sheet")]
         assert sheets and all(pk._plain_cells(z.read(n)) is not None for n in sheets)
+
+
+def test_merged_ranges_are_counted_alike_and_bounded():
+    merges = b'<mergeCells count="2"><mergeCell ref="A1:B2"/><mergeCell ref="C3:C9"/></mergeCells>'
+    data = sheet_xml(PLAIN["openpyxl"]).replace(b"</worksheet>", merges + b"</worksheet>")
+    assert outcome(fast, data) == outcome(streamed, data) and outcome(fast, data)[-2:] == (2, 4 + 7)
+    huge = data.replace(b"C3:C9", b"A60:ALL50000")
+    assert outcome(fast, huge) == outcome(streamed, huge) == "too_large"
+
+
+@pytest.mark.parametrize("body", [
+    b'<row r="1"><c xmlns="urn:x-other" r="A1"><v>1</v></c></row>',
+    b'<row r="1"><c r="A1"><v xmlns="urn:x-other">1</v></c></row>',
+    b'<row xmlns="urn:x-other" r="1"><c r="A1"><v>1</v></c></row>',
+    b'<row r="1"><x:c xmlns:x="urn:x-other" r="A1"><x:v>1</x:v></x:c></row>',
+    b'<row r="1"><c r="A1"><x14ac:v>1</x14ac:v></c></row>',  # a prefix the root declares, not the main one
+])
+def test_cells_outside_the_main_namespace_are_refused(body):
+    data = sheet_xml(body)
+    assert outcome(fast, data) is None and outcome(streamed, data) == "foreign_namespace"
+
+
+@pytest.mark.parametrize("head", [b"\xff\xfe", b"", b"\xef\xbb\xbf"])
+def test_parts_that_are_not_utf8_are_refused(head):
+    text = sheet_xml(PLAIN["openpyxl"], b'<?xml version="1.0" encoding="UTF-16"?>').decode()
+    for data in (head + text.encode("utf-16-le"), head + text.encode("utf-8")):
+        with pytest.raises(pk.PackageRefused) as refused:
+            parts._utf8_only(PART, data[:256])
+        assert refused.value.code == "not_utf8"
+    parts._utf8_only(PART, head.replace(b"\xff\xfe", b"") + sheet_xml(b""))  # UTF-8, with or without a BOM

@@ -92,6 +92,16 @@ def _limited():
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY, MEMORY))
 
 
+def _run_limited(command: str, args: list[str], kind: str):
+    """A command as a user runs it, under the memory limit; it must finish within SECONDS."""
+    start = time.monotonic()
+    proc = subprocess.run([sys.executable, "-m", "perfeval_xl.cli", command, *args], capture_output=True,
+                          timeout=60, preexec_fn=_limited, env=dict(os.environ, PYTHONPATH=str(ROOT)), cwd=str(ROOT))
+    took = time.monotonic() - start
+    assert took < SECONDS, (kind, command, took)
+    return proc, (proc.stdout + proc.stderr).decode("utf-8", "replace")
+
+
 EXPECT = {"zip bomb": "解压后过大", "far cell": "过大", "million rows": "过大", "billion laughs": "XML",
           "xxe": "XML", "encrypted": "文件已加密，请另存为未加密的工作簿", "pdf": "不是Excel工作簿（可能是PDF）",
           "truncated": "文件不完整"}
@@ -112,13 +122,7 @@ def test_every_command_refuses_fast_in_chinese(hostile, tmp_path, kind):
             args = [str(path), "-o", str(tmp_path / "out.xlsx")]
         else:
             args = [str(path)]
-        env = dict(os.environ, PYTHONPATH=str(ROOT))
-        start = time.monotonic()
-        proc = subprocess.run([sys.executable, "-m", "perfeval_xl.cli", command, *args], capture_output=True,
-                              timeout=60, preexec_fn=_limited, env=env, cwd=str(ROOT))
-        took = time.monotonic() - start
-        out = (proc.stdout + proc.stderr).decode("utf-8", "replace")
-        assert took < SECONDS, (kind, command, took)
+        proc, out = _run_limited(command, args, kind)
         assert "Traceback" not in out and "BadZipFile" not in out and "内部错误" not in out, (kind, command, out)
         if kind == "non-UTF-8 name":
             assert proc.returncode in (0, 1), (command, out)  # an odd name is read like any other file
@@ -186,3 +190,90 @@ def test_workers_die_with_the_parent(tmp_path):
     time.sleep(2)
     alive = [p for p in pids if os.path.exists(f"/proc/{p}") and "Z" not in open(f"/proc/{p}/stat").read().split()[2]]
     assert alive == []
+
+
+# ----------------------------------------------------------------------------- beyond the sheet scan (issue 24)
+MAIN = b"http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+
+
+def _rewrite(src, dst, parts: dict[str, bytes]):
+    """``src`` with some parts replaced or added, compressed fast (the large ones are tens of MB)."""
+    with zipfile.ZipFile(src) as a, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as b:
+        for item in a.infolist():
+            if item.filename not in parts:
+                b.writestr(item.filename, a.read(item))
+        for name, data in parts.items():
+            b.writestr(name, data)
+    return dst
+
+
+def _noisy_rows(cells_per_row: int, rows: int) -> bytes:
+    """Rows of one-digit cells, varied enough that they compress only a few times (within
+    max_ratio): the shape of a file that passes every limit on size."""
+    import random
+
+    rnd = random.Random(24)
+    distinct = [b"<row>" + b"".join(b"<c><v>%d</v></c>" % rnd.randrange(10) for _ in range(cells_per_row)) + b"</row>"
+                for _ in range(200)]
+    return b"".join(distinct[i % 200] for i in range(rows))
+
+
+@pytest.fixture(scope="module")
+def resource_files(hostile):
+    d, good, _ = hostile
+    with zipfile.ZipFile(good) as z:
+        sheets = sorted(n for n in z.namelist() if n.startswith("xl/worksheets/sheet"))
+        first = z.read(sheets[0])
+        styles = z.read("xl/styles.xml")
+    files = {}
+    text = first.decode("utf-8").replace('<?xml version="1.0"', '<?xml version="1.0" encoding="UTF-16"', 1)
+    files["UTF-16 sheet"] = _rewrite(good, d / "utf16.xlsx", {sheets[0]: text.encode("utf-16-le")})  # no BOM
+    merged = first.replace(b"</mergeCells>", b'<mergeCell ref="A60:ALL50000"/></mergeCells>')
+    files["huge mergeCell"] = _rewrite(good, d / "合并.xlsx", {sheets[0]: merged})
+    import random
+
+    rnd = random.Random(1)
+    gaps = [b" " * rnd.randrange(4) + b"\n" * rnd.randrange(2) for _ in range(997)]
+    empty = b"".join(b"<si/>" + gaps[i % 997] for i in range(1_000_000))
+    files["many empty shared strings"] = _rewrite(good, d / "空字符串.xlsx", {"xl/sharedStrings.xml": (
+        b'<?xml version="1.0"?><sst xmlns="%s">%s</sst>' % (MAIN, empty))})
+    padding = b"<!--" + os.urandom(10 * 1024 * 1024).hex().encode() + b"-->"
+    files["padded styles.xml"] = _rewrite(good, d / "样式.xlsx", {"xl/styles.xml": styles.replace(b"</styleSheet>", padding + b"</styleSheet>")})
+    from openpyxl.utils import get_column_letter
+
+    letters = [get_column_letter(c).encode() for c in range(1, 101)]
+    rows = (b'<row r="%d">' % r + b"".join(b'<c r="%s%d" t="s"><v>0</v></c>' % (col, r) for col in letters) + b"</row>"
+            for r in range(1, 2001))
+    files["one string in 200k cells"] = _rewrite(good, d / "长字符串.xlsx", {
+        sheets[0]: _sheet(rows),
+        "xl/sharedStrings.xml": b'<?xml version="1.0"?><sst xmlns="%s"><si><t>%s</t></si></sst>' % (MAIN, "长" .encode() * 3000)})
+    big = _sheet([_noisy_rows(1000, 2000)])  # 2 M cells a sheet
+    files["5 sheets x 2M cells"] = _rewrite(good, d / "五表各二百万.xlsx", {s: big for s in sheets})
+    mid = _sheet([_noisy_rows(1000, 150)])  # 150 k cells a sheet: each within the sheet limit, not together
+    files["5 sheets x 150k cells"] = _rewrite(good, d / "五表各十五万.xlsx", {s: mid for s in sheets})
+    return d, good, files
+
+
+RESOURCE = {"UTF-16 sheet": "UTF-8", "huge mergeCell": "合并区域", "many empty shared strings": "共享字符串过多",
+            "padded styles.xml": "styles.xml 过大", "one string in 200k cells": "共享字符串展开后过大",
+            "5 sheets x 2M cells": "过大", "5 sheets x 150k cells": "工作簿过大"}
+
+
+@pytest.mark.parametrize("kind", list(RESOURCE))
+def test_resources_are_bounded_beyond_the_sheet_scan(resource_files, tmp_path, kind):
+    """Each file is refused in Chinese within 10 s under 500 MB by score (openpyxl), verify and
+    collect (calamine), and collect still lists it and counts the good file."""
+    d, good, files = resource_files
+    path = files[kind]
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    shutil.copy(good, inbox / "good.xlsx")
+    shutil.copy(path, inbox / path.name)
+    for command, args in [("score", [str(path)]), ("verify", [str(path)]),
+                          ("collect", [str(inbox), "-o", str(tmp_path / "汇总.xlsx")])]:
+        proc, out = _run_limited(command, args, kind)
+        assert RESOURCE[kind] in out and "Traceback" not in out, (kind, command, out)
+        assert proc.returncode == (0 if command == "collect" else 2), (kind, command, out)
+    wb = openpyxl.load_workbook(tmp_path / "汇总.xlsx")
+    assert [r[0] for r in wb["未读取文件"].iter_rows(min_row=3, values_only=True)] == [path.name]
+    assert [r[0] for r in wb["汇总"].iter_rows(min_row=5, values_only=True)] == ["good.xlsx"]

@@ -145,7 +145,7 @@ def _hide_unused_added_rows(book: OpenpyxlBook, ws, form: Form) -> None:
 
 
 def _only_data(wb) -> None:
-    """No formula, link, macro or hidden sheet leaves in an export. A text that openpyxl took for
+    """No formula, link, macro, recalculation on open or hidden sheet leaves in an export. A text that openpyxl took for
     a formula (any string starting with "=", in any sheet we wrote) is stored as text."""
     for ws in wb.worksheets:
         ws.sheet_state = "visible"
@@ -155,6 +155,7 @@ def _only_data(wb) -> None:
                     cell.data_type = "s"
     wb._external_links = []
     wb.vba_archive = None
+    wb.calculation.fullCalcOnLoad = None  # openpyxl's default asks Excel to recalculate on open
 
 
 def _protect(wb, password: str) -> None:
@@ -219,11 +220,12 @@ def _add_seal(path: Path, seal: dict[str, str]) -> None:
 
 def _signing_key(a: Assessment, key: Path | None, sign: bool):
     from perfeval_xl.bureau import signing
+    from perfeval_xl.bureau.units import normalise
 
     if not sign:
         return None
     k = signing.load_key(key) if key else signing.installed_key(a.unit)
-    if k is not None and k.unit != a.unit:
+    if k is not None and normalise(k.unit) != normalise(a.unit):
         raise BookError(f"密钥属于“{k.unit}”，与工作簿中的单位“{a.unit}”不符，未导出")
     return k
 

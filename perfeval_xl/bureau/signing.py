@@ -137,12 +137,15 @@ def load_registry(path: Path) -> dict[str, list[str]]:
 
 def signature_status(registry: dict[str, list[str]] | None, unit: str, signature: str | None,
                      message: bytes) -> str:
-    """未签名 / 签名有效 / 签名无效 / 无法核验签名（…）, for the unit name written in the file."""
+    """未签名 / 签名有效 / 签名无效 / 无法核验签名（…）, for the unit named in the stamp.
+    ``registry`` is keyed by normalised names (units.normalised_registry)."""
+    from perfeval_xl.bureau.units import normalise
+
+    keys = registry.get(normalise(unit)) if registry else None
     if not signature:  # a unit that has a key signs: an unsigned file in its name is a forgery
-        return "签名无效（该单位已登记公钥，文件却未签名）" if registry and registry.get(unit) else "未签名"
+        return "签名无效（该单位已登记公钥，文件却未签名）" if keys else "未签名"
     if registry is None:
         return "无法核验签名（未提供公钥登记表）"
-    keys = registry.get(unit)
     if not keys:
         return f"签名无效（登记表中没有“{unit}”的公钥）"
     return "签名有效" if any(check(k, signature, message) for k in keys) else "签名无效"

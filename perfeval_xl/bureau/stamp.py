@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import datetime as _dt
 import hashlib
-from dataclasses import dataclass
+import io
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -29,7 +30,7 @@ HASH_PROP = "perfeval.sha256"
 SIGNATURE_PROP = "perfeval.signature"
 KEY_ID_PROP = "perfeval.key_id"
 NOT_COVERED = {HASH_PROP, SIGNATURE_PROP, KEY_ID_PROP}  # the seal itself
-FORMAT_VERSION = "perfeval-canonical/2"
+FORMAT_VERSION = "perfeval-canonical/3"  # /3: numbers as repr (exact); /2 wrote 15 digits
 
 
 def canonical_value(v: object) -> str | None:
@@ -39,7 +40,7 @@ def canonical_value(v: object) -> str | None:
     if isinstance(v, bool):
         return "b:1" if v else "b:0"
     if isinstance(v, (int, float)):
-        return "n:" + format(float(v), ".15g")
+        return "n:" + repr(float(v))  # round-trips exactly: 12 and 11.999999999999998 differ
     if isinstance(v, (_dt.datetime, _dt.date, _dt.time, _dt.timedelta)):
         return "d:" + (v.isoformat() if not isinstance(v, _dt.timedelta) else str(v.total_seconds()))
     return "s:" + str(v)
@@ -49,7 +50,7 @@ def _cell_text(v: object) -> str | None:
     """_esc(canonical_value(v)), with the common types first (a 汇总 does this a million times)."""
     kind = type(v)
     if kind is float:
-        return "n:" + format(v, ".15g")
+        return "n:" + repr(v)
     if kind is str:
         return "s:" + _esc(v) if v else None
     text = canonical_value(v)
@@ -135,8 +136,8 @@ def read(path: Path, lim: pk.Limits | None = None) -> Exported:
     pkg = pk.open_package(Path(path), lim)
     pk.refuse_active_content(pkg)
     try:
-        with open(pkg.path, "rb") as fh:  # a file object: any file name, even one that is not UTF-8
-            cal = python_calamine.CalamineWorkbook.from_filelike(fh)
+        # the bytes the gate checked, not the path again (a file swapped meanwhile is not read)
+        cal = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(pkg.data))
         grids = {s.name: cal.get_sheet_by_name(s.name).to_python(skip_empty_area=False) for s in pkg.sheets}
     except Exception as exc:  # calamine's own errors: the package passed the gate but cannot be read
         raise pk.PackageRefused("bad_xml", f"文件已损坏，无法读取单元格（{type(exc).__name__}）") from None
@@ -166,17 +167,24 @@ class Verification:
     stamp: dict[str, object]
     expected: str | None
     actual: str
+    problems: list[str] = field(default_factory=list)  # 单位不符 / 印章所记与重新校验不符 (trust.py)
+    registry: bool = False  # checked against a registry: then only 签名有效 passes
 
     @property
     def ok(self) -> bool:
-        return self.status == "通过" and not self.signature.startswith("签名无效")
+        return (self.status == "通过" and not self.signature.startswith("签名无效") and not self.problems
+                and (not self.registry or self.signature == "签名有效"))
 
     def lines(self) -> list[str]:
         """What was checked, in Chinese; the stamp's fields only when the stamp holds."""
-        out = [f"核验结果：{self.status}", f"签名：{self.signature}"]
+        out = [f"核验结果：{self.status if self.ok or self.status != '通过' else '未通过'}", f"签名：{self.signature}"]
+        if self.registry and self.status == "通过" and self.signature != "签名有效":
+            out.append("  给出公钥登记表时，只有用该单位登记的公钥签名的文件才算通过。")
+        out += [f"  {p}" for p in self.problems]
         if self.status == "通过":
             out += [f"  {label}：{shown(self.stamp[k])}" for k, label in LABELS.items() if k in self.stamp]
-            out.append("已核对：单元格的值和数字格式、名称及其指向、工作表名称、顺序和可见性、以上印章内容。")
+            out.append("已核对：单元格的值和数字格式、名称及其指向、工作表名称、顺序和可见性、以上印章内容；"
+                       "各表单位与印章中的单位一致；错误数、总分、等次和强制导出与重新校验一致。")
         elif self.status == "已被修改":
             out.append("导出后文件被改动（单元格的值或格式、名称、工作表或印章内容）。"
                        "校验码只能说明改动存在，无法指出是哪个工作表或单元格；以上印章内容不可信，不予显示。")
@@ -185,7 +193,7 @@ class Verification:
         return out
 
     def as_dict(self) -> dict:
-        return {"核验结果": self.status, "签名": self.signature, "通过": self.ok,
+        return {"核验结果": self.status, "签名": self.signature, "通过": self.ok, "问题": self.problems,
                 "印章": {LABELS[k]: self.stamp[k] for k in LABELS if k in self.stamp} if self.status == "通过" else {},
                 "校验码（印章）": self.expected, "校验码（重新计算）": self.actual}
 
@@ -200,6 +208,8 @@ def verify_exported(ex: Exported, registry: dict[str, list[str]] | None) -> Veri
     if not expected:
         return Verification("未盖章", "未签名", stamp, None, actual)
     status = "通过" if expected == actual else "已被修改"
+    if status == "通过":
+        pk.refuse_live_content(ex.pkg)  # formulas added to a sealed file keep the seal: refused
     sig = signature_status(registry, str(stamp.get("perfeval.unit", "")), str(stamp.get(SIGNATURE_PROP) or ""),
                            canonical)
     return Verification(status, sig, stamp, str(expected), actual)
@@ -207,6 +217,14 @@ def verify_exported(ex: Exported, registry: dict[str, list[str]] | None) -> Veri
 
 def verify(path: Path, registry: Path | None = None) -> Verification:
     from perfeval_xl.bureau.signing import load_registry
+    from perfeval_xl.bureau.units import normalised_registry
 
-    reg = load_registry(registry) if registry else None
-    return verify_exported(read(path), reg)
+    from perfeval_xl.bureau.trust import problems
+
+    reg = normalised_registry(load_registry(registry)) if registry else None
+    ex = read(path)
+    v = verify_exported(ex, reg)
+    v.registry = reg is not None
+    if v.status == "通过":  # whose file it is, and whether its claims hold, from its values
+        v.problems = problems(ex.book(), v.stamp)
+    return v

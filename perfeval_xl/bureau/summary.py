@@ -1,4 +1,5 @@
-"""The bureau's 汇总 workbook, written with xlsxwriter.
+"""The bureau's 汇总 workbook, written with xlsxwriter from the plain data model collect.py
+produces (collect never imports this module; the command line and the ribbon call it).
 
 Sheets: 汇总 (every file and form, whether it counts and why not), 平均分 (one average per year,
 edition and kind of form, with the files that make it), 图表, 等次分布, 问题清单, 未计入,
@@ -25,6 +26,7 @@ GRADES = ["优", "良", "中", "差"]
 class _Formats:
     def __init__(self, wb):
         self.title = wb.add_format({"bold": True, "font_size": 14, "font_name": "黑体"})
+        self.warn = wb.add_format({"bold": True, "font_size": 14, "font_name": "黑体", "font_color": "#C00000"})
         self.head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True,
                                    "font_name": "宋体", "valign": "vcenter"})
         self.cell = wb.add_format({"border": 1, "font_name": "宋体"})
@@ -130,9 +132,13 @@ def write_summary(col: Collection, out: Path) -> Path:
         columns = list(df.columns)
         score_cols = set(col.score_columns(df)) | {"全年预算数"}
         numeric = {i for i, c in enumerate(columns) if c in score_cols or c in ("错误数", "提示数", "年度")}
-        ws = _sheet(wb, f, "汇总", "预算绩效自评汇总表", columns, [28, 24, 6, 10, 9, 24, 18] + [9] * len(columns), 3)
+        title = "预算绩效自评汇总表" + (f"——{col.origin}" if col.origin else "")
+        ws = _sheet(wb, f, "汇总", title, columns, [28, 24, 6, 10, 9, 24, 18] + [9] * len(columns), 3)
+        if col.origin:  # the first line a reader sees says that nothing proves origin
+            ws.write_string(0, 0, title, f.warn)
         ws.write_string(1, 0, f"共读取 {len(col.units)} 个文件（{counted} 行计入平均），未读取 {len(col.skipped)} 个；"
-                              f"{WEIGHTING_TEXT[col.weighting]}；只有印章核验通过、签名未失效、非强制导出的文件计入，"
+                              f"{WEIGHTING_TEXT[col.weighting]}；只计入印章核验通过、各表单位与印章一致、印章所记与重新校验一致"
+                              "且无错误的文件（给出登记表时须用该单位登记的公钥签名，给出名单时须在名单内），"
                               "同一单位同一年度只计最新的一份。")
         for r, record in enumerate(df.itertuples(index=False), start=4):
             _write(ws, f, r, [None if isinstance(v, float) and pd.isna(v) else v for v in record], numeric)

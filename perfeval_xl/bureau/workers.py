@@ -103,8 +103,8 @@ def _death_reason(proc) -> str:
             name = signal.Signals(-code).name
         except ValueError:
             name = str(-code)
-        return f"读取此文件时读取进程异常终止（{name}，可能是内存超出限制或文件被恶意构造），已跳过"
-    return "读取此文件时读取进程异常退出，已跳过"
+        return f"读取此文件时读取进程异常终止（{name}，可能是内存超出限制或文件被恶意构造）"
+    return "读取此文件时读取进程异常退出"
 
 
 def run_isolated(files: list[Path], func: Callable, args: tuple, fallback: Callable[[Path, str], object],
@@ -140,7 +140,7 @@ def run_isolated(files: list[Path], func: Callable, args: tuple, fallback: Calla
                         slot.kill()
                         slots[i] = _Slot(ctx, func, args, lim)
                 elif now - slot.started > lim.file_seconds:
-                    results[index] = fallback(path, f"读取超时（超过{lim.file_seconds:g}秒），已跳过")
+                    results[index] = fallback(path, f"读取超时（超过{lim.file_seconds:g}秒）")
                     slot.kill()
                     slots[i] = _Slot(ctx, func, args, lim)
                 else:

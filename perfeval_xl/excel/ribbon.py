@@ -341,7 +341,8 @@ def open_template(book, ui) -> Path:
 
 @handler("collect")
 def collect_folder(book, ui) -> Path | None:
-    from perfeval_xl.bureau.collect import collect, write_summary
+    from perfeval_xl.bureau.collect import collect
+    from perfeval_xl.bureau.summary import write_summary
 
     folder = ui.pick_folder()
     if folder is None:
