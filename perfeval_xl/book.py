@@ -7,12 +7,12 @@ The xlwings implementation (addin.py) answers the same calls from the open workb
 from __future__ import annotations
 
 import re
+import io
 from functools import lru_cache
 from pathlib import Path
 from typing import Protocol
 
 import openpyxl
-from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.utils import column_index_from_string, quote_sheetname, range_boundaries
 from openpyxl.utils.cell import coordinate_from_string
 
@@ -62,19 +62,12 @@ class OpenpyxlBook:
         XML entities, encrypted or PDF files are refused with a Chinese reason)."""
         from perfeval_xl.bureau.package import open_package
 
-        import io
-
         path = Path(path)
         data = open_package(path).data  # read once: openpyxl parses the bytes the gate checked
         if keep_vba is None:
             keep_vba = path.suffix.lower() in (".xlsm", ".xlam")
         try:
             wb = openpyxl.load_workbook(io.BytesIO(data), keep_vba=keep_vba, keep_links=keep_links)
-        except FileNotFoundError:
-            raise BookError(f"文件不存在：{path}") from None
-        except InvalidFileException:  # openpyxl goes by the extension; the gate saw an xlsx package
-            raise BookError(f"{path.name}的内容是xlsx工作簿，扩展名却是“{path.suffix}”：请把扩展名改为.xlsx后再打开"
-                            f"（如“{path.stem}.xlsx”）") from None
         except Exception as exc:  # zip errors, XML errors, not a workbook at all
             raise BookError(f"无法作为Excel工作簿打开：{path.name}（{type(exc).__name__}）") from None
         return cls(wb, path)

@@ -3,7 +3,6 @@ ribbon buttons call the same functions. Output and messages are Chinese."""
 from __future__ import annotations
 
 import argparse
-import errno
 import os
 import sys
 from decimal import Decimal
@@ -12,6 +11,7 @@ from pathlib import Path
 from perfeval_xl.engine import scheme
 from perfeval_xl.engine.parse import ParseError, pct
 from perfeval_xl.engine.rules import ScoreError
+from perfeval_xl.files import os_message
 
 
 def cmd_schemes(args) -> int:
@@ -469,28 +469,6 @@ def _book_error() -> type[Exception]:
     from perfeval_xl.book import BookError
 
     return BookError
-
-
-def os_message(exc: OSError) -> str:
-    """An operating-system error as one Chinese sentence naming the file or folder, never
-    “[Errno 30] …”. A temporary file beside an output (files.atomic_write) names its folder."""
-    path = Path(exc.filename) if exc.filename else None
-    if path is not None and path.name.startswith(".~"):
-        path = path.parent
-    name = f"“{path}”" if path is not None else "文件"
-    if isinstance(exc, IsADirectoryError):
-        return f"{name}是文件夹，不是文件：请指定工作簿文件（.xlsx）"
-    if isinstance(exc, NotADirectoryError):
-        return f"{name}中有一级不是文件夹，请检查路径"
-    if isinstance(exc, FileNotFoundError):
-        return f"找不到{name}，请检查路径和文件名"
-    if exc.errno == errno.EROFS:
-        return f"{name}在只读的位置，无法写入：请用 -o 指定可写入的文件夹"
-    if isinstance(exc, PermissionError):
-        return f"没有权限读写{name}（文件夹只读，或文件正被其他程序占用）：请关闭占用它的程序，或用 -o 指定其他文件夹"
-    if exc.errno == errno.ENOSPC:
-        return f"磁盘空间不足，无法写入{name}"
-    return f"读写{name}时出错（系统错误代码{exc.errno}），请检查文件和磁盘"
 
 
 # Commands that read one file from outside: each runs in one isolated worker process (the one

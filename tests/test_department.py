@@ -18,7 +18,8 @@ D = Decimal
 BENJI = "某县住房和城乡建设局"
 NAMES = [BENJI, "某县住房保障服务中心", "某县建设工程质量安全监督站", "某县城市排水管理所", "某县公共租赁住房运营中心",
          "某县建筑业服务中心", "某县村镇建设服务中心", "某县人防工程管理所", "某县房产交易中心"]
-ROSTER = [NAMES[3], f"{BENJI}（本级）", *NAMES[1:3], *NAMES[4:], "某县未报送单位"]  # the 本级 is not listed first
+# the 本级 is not listed first; 某县往年单位 reports, signed, under another year
+ROSTER = [NAMES[3], f"{BENJI}（本级）", *NAMES[1:3], *NAMES[4:], "某县未报送单位", "某县往年单位"]
 SANGONG = ["car_run", "car_buy", "reception", "abroad"]
 
 
@@ -91,7 +92,8 @@ def department(tmp_path_factory):
     wb = openpyxl.load_workbook(altered)
     wb["附件2"][OpenpyxlBook(wb).address("附件2", "budget_full")] = 99999
     wb.save(inbox / "改动.xlsx")
-    export(source(tmp, book, "某县往年单位", figures(11), year=2022), inbox / "往年.xlsx", sign=False)
+    key, _ = signing.issue("某县往年单位", tmp / "keys", registry)
+    export(source(tmp, book, "某县往年单位", figures(11), year=2022), inbox / "往年.xlsx", key=key)
     roster = tmp / "名单.txt"
     roster.write_text("\n".join(ROSTER), encoding="utf-8")
     out = tmp / "部门汇总.xlsx"

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from perfeval_xl.book import BookError
+from perfeval_xl.files import os_message
 # The gate's parts, importable from here as before (the command line, the tests):
 from perfeval_xl.bureau.parts import (ENV, MB, METADATA_PARTS, NS, Limits, PackageRefused,  # noqa: F401
                                       _check_prolog, _read, _refuse_by_header, _tree, limits)
@@ -152,10 +153,8 @@ def _read_file(path: Path, lim: Limits) -> bytes:
     try:
         with path.open("rb") as fh:
             data = fh.read(int(lim.max_file_mb * MB) + 1)
-    except FileNotFoundError:
-        raise BookError(f"文件不存在：{path}") from None
-    except OSError as exc:
-        raise PackageRefused("unreadable", f"无法读取文件：{exc.strerror or exc}") from None
+    except OSError as exc:  # said as one sentence naming the file (files.os_message)
+        raise BookError(os_message(exc)) from None
     if len(data) > lim.max_file_mb * MB:
         raise PackageRefused("too_large", f"文件过大（超过 {lim.max_file_mb:g} MB）")
     return data
