@@ -17,7 +17,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from perfeval_xl.engine.parse import ParseError, normalize, quote, read_rate
+from perfeval_xl.engine.parse import MAX_RATE, ParseError, normalize, pct, quote, read_rate
 from perfeval_xl.engine.rules import (DEFAULT_GRADES, ZERO, Bands, Checklist, Choice, Grade, Qualitative, Quantitative,
                                       Rule, ScoreError, finish, score)
 
@@ -65,6 +65,8 @@ class Indicator(BaseModel):
             reading = read_rate(value, self.input or self.name)
         except ParseError as exc:
             raise ScoreError(f"{exc}") from None
+        if abs(reading.fraction) > MAX_RATE:
+            raise ScoreError(f"{self.input or self.name}为{pct(reading.fraction)}，超出±{pct(MAX_RATE)}")
         return reading.fraction, reading.echo
 
     def names(self) -> list[str]:

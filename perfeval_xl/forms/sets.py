@@ -136,7 +136,8 @@ def _indicator_block(scheme_id: str, prefix: str, score_head: str,
             F(p + "name", "三级指标", "text"), F(p + "target", "年度指标值", "text", hint=TARGET_HINT),
             F(p + "actual", "实际完成值", "text", hint=ACTUAL_HINT), F(p + "weight", "分值", "score"),
             F(p + "score", score_head, "score",
-              formula=f'=IF({p}adjusted<>"",{native.typed_score(p + "adjusted", p + "weight")},{p}computed)'),
+              formula=f'=IF(NOT({native.blank(p + "adjusted")}),{native.typed_score(p + "adjusted", p + "weight")},'
+                      f'{p}computed)'),
             F(p + "reason", "偏差原因分析及改进措施", "text"),
             # 成本指标 are 反向 even when written "68.4万元" (seed 001): pre-filled, editable
             F(p + "direction", "指标方向", "choice", choices=DIRECTIONS, helper=True,
@@ -365,7 +366,8 @@ def _score_cells(scheme_id: str, p: str, ind: Indicator, parts: list[str], defau
         value,
         F(p + "score", "自评得分", "score", rows=k,
           formula=f'=IF({p}na="{NOT_APPLICABLE}","{NOT_APPLICABLE}",'
-                  f'IF({p}adjusted<>"",{native.typed_score(p + "adjusted", p + "weight")},{p}computed))'),
+                  f'IF(NOT({native.blank(p + "adjusted")}),{native.typed_score(p + "adjusted", p + "weight")},'
+                  f'{p}computed))'),
         F(p + "reason", "扣分原因和其他说明", "text", rows=k),
         F(p + "computed", "计算得分", "score", helper=True, rows=k, **computed.kw()),
         F(p + "adjusted", "调整后得分", "score", helper=True, rows=k), *applicability,
