@@ -23,14 +23,6 @@ from perfeval_xl.forms.template import build_workbook
 
 from .conftest import EXAMPLE, TEMPLATES
 from .differential import Blank, Tally, run_book
-from .lo_engine import LibreOffice
-
-
-@pytest.fixture(scope="module")
-def lo():
-    office = LibreOffice()
-    yield office
-    office.close()
 
 
 # --------------------------------------------------------------------------- every shipped book

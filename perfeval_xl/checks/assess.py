@@ -19,8 +19,8 @@ from perfeval_xl.checks.catalogue import title
 from perfeval_xl.forms.layout import REPORT_YEAR, Derived, F, Form, IndicatorRows, SumCheck, TemplateSet
 from perfeval_xl.forms.edition import EDITION_SHEET, carried, edition_set, recorded_key
 from perfeval_xl.forms.sets import NOT_APPLICABLE
-from perfeval_xl.engine.parse import (MAX_RATE, ParseError, as_typed_in_percent_cell, normalize, parse_number, parse_value, pct,
-                                     quote, read_rate, show)
+from perfeval_xl.engine.parse import (MAX_RATE, ParseError, as_typed_in_percent_cell, normalize, parse_number,
+                                     parse_value, pct, quote, read_rate, show)
 from perfeval_xl.engine.rules import CENT, ScoreError, execution_score, grade, score
 from perfeval_xl.engine.scheme import Indicator, Scheme, load as load_scheme
 
@@ -135,7 +135,8 @@ class _Checker:
             self.report(name, "not_number", str(exc))
             return None
         if reading.echo:
-            self.report(name, "read_as_percent", f"{label}填写的“{self.get(name)}”{reading.echo}；如非此意，请带%号填写",
+            advice = "请只填写数值，如“90%”" if "%" in normalize(str(raw)) else "请带%号填写"
+            self.report(name, "read_as_percent", f"{label}填写的“{self.get(name)}”{reading.echo}；如非此意，{advice}",
                         "warning")
         low, high = RATE_BOUNDS.get(label, (-MAX_RATE, MAX_RATE))
         if not low <= reading.fraction <= high:

@@ -11,7 +11,7 @@ from perfeval_xl.excel import native
 
 from perfeval_xl.forms.guidance import ACTUAL_HINT, TARGET_HINT, ratio_hint, rule_hint, weight_hint
 
-from perfeval_xl.forms.layout import REPORT_YEAR, Derived, F, Form, IndicatorRows, SumCheck, T, TemplateSet
+from perfeval_xl.forms.layout import NOT_APPLICABLE, REPORT_YEAR, Derived, F, Form, IndicatorRows, SumCheck, T, TemplateSet
 from perfeval_xl.engine.scheme import Indicator, load as load_scheme
 
 # Printed years are never constants: headings say {year} / {prev} and follow the workbook's
@@ -323,7 +323,6 @@ def _weighted(label: str, weight, split: bool) -> list:
     return [T(label), T(f"{weight:g}")] if split else [T(f"{label}\n（{weight:g}分）")]
 
 
-NOT_APPLICABLE = "不适用"
 APPLICABILITY = ("适用", NOT_APPLICABLE)
 ADDED_ROWS = 3  # rows for indicators the unit adds (判断打分), as the 参考样表's 备注 allows
 _SCORE_HELPER_HEADS = ("计算得分", "调整后得分\n(自评调整时填)", "是否适用\n(不适用时选)", "适用指标\n分值")
