@@ -14,29 +14,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from hypothesis import HealthCheck, Phase, given, settings
-from hypothesis import strategies as st
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from perfeval_xl.forms.sets import template_sets  # noqa: E402
-from perfeval_xl.forms.template import build_workbook  # noqa: E402
-from tests.differential import SETS, Blank, Tally, run_book  # noqa: E402
+from tests.differential import SETS, Tally, run_sets  # noqa: E402
 from tests.lo_engine import LibreOffice  # noqa: E402
-
-
-def run(lo, books: int, tmp: Path, tally: Tally) -> None:
-    for tid in SETS:
-        path = tmp / f"{tid}.xlsx"
-        build_workbook(template_sets()[tid]).save(path)
-        blank = Blank(path)
-
-        @settings(max_examples=books, deadline=None, database=None, suppress_health_check=list(HealthCheck),
-                  phases=[Phase.generate])
-        @given(st.data())
-        def one_book(data):
-            run_book(lo, tid, blank, tmp / f"filled-{tid}.xlsx", data, tally)  # noqa: B023 (called at once)
-        one_book()
 
 
 def main() -> int:
@@ -47,7 +28,7 @@ def main() -> int:
     lo = LibreOffice()
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            run(lo, args.books, Path(tmp), tally)
+            run_sets(lo, dict.fromkeys(SETS, args.books), Path(tmp), tally)
     finally:
         lo.close()
     print(tally.summary(), f"in {time.monotonic() - start:.0f} s")

@@ -13,6 +13,7 @@ import datetime as dt
 from collections import Counter
 from decimal import Decimal
 
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from perfeval_xl.book import OpenpyxlBook
@@ -22,6 +23,7 @@ from perfeval_xl.engine.parse import as_typed_in_percent_cell
 from perfeval_xl.engine.scheme import load
 from perfeval_xl.excel import native, udfs
 from perfeval_xl.forms.sets import template_sets
+from perfeval_xl.forms.template import build_workbook
 
 SETS = ("2023", "2020", "2021-lengshuitan")
 # Totals at and beside the grade boundaries: one rounding rule for 总分 and 等次 (docs/rules.md)
@@ -377,3 +379,19 @@ def run_book(lo, tid: str, blank: Blank, out_path, data, tally: Tally) -> None:
         total, grade = got[len(cells) + 2 * k: len(cells) + 2 * k + 2]
         waiting = any(v == native.NEEDS_ADDIN for (s, *_), v in zip(rows, got) if s == sheet)
         tally.compare_total(f"{tid} {sheet} 总分/等次", engine[sheet].total, engine[sheet].grade, total, grade, waiting)
+
+
+def run_sets(lo, books: dict[str, int], tmp, tally: Tally) -> None:
+    """``books[tid]`` random books of each set, one LibreOffice for all, into ``tally``."""
+    for tid, n in books.items():
+        path = tmp / f"{tid}.xlsx"
+        build_workbook(template_sets()[tid]).save(path)
+        blank = Blank(path)
+
+        # no shrinking: a mismatch is recorded with its inputs, and all of them are listed at the end
+        @settings(max_examples=n, deadline=None, database=None, suppress_health_check=list(HealthCheck),
+                  phases=[Phase.generate])
+        @given(st.data())
+        def one_book(data):
+            run_book(lo, tid, blank, tmp / f"filled-{tid}.xlsx", data, tally)  # noqa: B023 (called at once)
+        one_book()

@@ -11,18 +11,15 @@ not show a number either.
 from __future__ import annotations
 
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings
-from hypothesis import strategies as st
 
 from perfeval_xl.book import OpenpyxlBook
 from perfeval_xl.checks.assess import assess
 from perfeval_xl.engine.scheme import load
 from perfeval_xl.excel import native
 from perfeval_xl.forms.sets import template_sets
-from perfeval_xl.forms.template import build_workbook
 
 from .conftest import EXAMPLE, TEMPLATES
-from .differential import Blank, Tally, run_book
+from .differential import Tally, run_sets
 
 
 # --------------------------------------------------------------------------- every shipped book
@@ -52,19 +49,7 @@ def test_native_formulas_equal_the_engine_in_libreoffice(lo, tmp_path):
     """Random fills of every set (tests/differential.py: every input kind, the writings people
     use, totals at the grade boundaries): every row, 总分 and 等次 as the engine has them."""
     tally = Tally()
-    sets = template_sets()
-    for tid, n in BOOKS.items():
-        path = tmp_path / f"{tid}.xlsx"
-        build_workbook(sets[tid]).save(path)
-        blank = Blank(path)
-
-        # no shrinking: a mismatch is recorded with its inputs, and all of them are listed at the end
-        @settings(max_examples=n, deadline=None, database=None, suppress_health_check=list(HealthCheck),
-                  phases=[Phase.generate])
-        @given(st.data())
-        def fill_and_compare(data):
-            run_book(lo, tid, blank, tmp_path / f"filled-{tid}.xlsx", data, tally)  # noqa: B023 (called at once)
-        fill_and_compare()
+    run_sets(lo, BOOKS, tmp_path, tally)
     print("\n" + tally.summary())
     assert tally.mismatches[:20] == []
     assert tally.rows >= 250 and tally.totals >= 15 and len(tally.kinds) >= 40

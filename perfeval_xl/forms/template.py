@@ -225,7 +225,7 @@ def live_checks(form: Form) -> list[tuple[str, str]]:
 def _blank_inputs(form: Form) -> list[tuple[str, str]]:
     """No silent zero: a required scored input left blank (or "/") on a row that counts, with no
     调整后得分, scores nothing (checks/assess reports it at the cell): orange once the unit has
-    begun to fill the sheet. 2023 rows: a named row without 年度指标值, or without 实际完成值."""
+    begun to fill the sheet. 2023 rows: a named 定量 row without 年度指标值, or without 实际完成值."""
     spec = form.indicators
     if spec is None:
         return []
@@ -233,7 +233,7 @@ def _blank_inputs(form: Form) -> list[tuple[str, str]]:
         out = []
         for i in range(1, spec.count + 1):
             p = f"{spec.prefix}{i}_"
-            row = f'TRIM({p}name)<>"",{blank(p + "level")},{blank(p + "adjusted")}'
+            row = f'TRIM({p}name)<>"",{blank(p + "level")}'  # as assess: required even beside a 调整后得分
             out += [(p + "target", f"AND({row},{blank(p + 'target')})"),
                     (p + "actual", f"AND({row},NOT({blank(p + 'target')}),{blank(p + 'actual')})")]
         return out
