@@ -28,3 +28,13 @@ def soffice() -> str:
     exe = shutil.which("soffice")
     assert exe, "LibreOffice (soffice) is not installed: run the README's set-up command"
     return exe
+
+
+@pytest.fixture(scope="session")
+def lo():
+    """One headless LibreOffice for every test that recalculates books in it (tests/lo_server.py)."""
+    from .lo_engine import LibreOffice
+
+    office = LibreOffice()
+    yield office
+    office.close()

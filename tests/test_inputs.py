@@ -260,25 +260,42 @@ def test_project_sheet_with_blank_name_is_checked_and_a_blank_one_ignored(exampl
 CORRUPTIONS = {"text": "约九成", "blank": None, "negative": -1, "huge": 1e308, "date": dt.datetime(2023, 12, 31)}
 
 
-def test_corruption_census(capsys):
-    """Every named numeric input of the example × each corruption: no crash, findings at cells."""
-    book = OpenpyxlBook.open(EXAMPLE)
+def _census_books():
+    from tests.seeds import seed002
+    from tests.test_forms import fill as fill_seed
+
+    return {"2023": lambda: OpenpyxlBook.open(EXAMPLE), "2020": fill,
+            "2021-lengshuitan": lambda: fill_seed(seed002, seed002.ADJUSTED)}
+
+
+@pytest.mark.parametrize("tid", ["2023", "2020", "2021-lengshuitan"])
+def test_corruption_census(capsys, tid):
+    """Every named numeric input of a filled book of each set × each corruption: no crash,
+    findings at cells; a blank or “/” in a required scored input is an error at that cell."""
+    book = _census_books()[tid]()
     tset = identify(book)
-    inputs = [(sheet, f.name) for sheet, form in forms_in(book, tset) for f in form.fields()
+    assert tset.id == tid
+    inputs = [(sheet, f) for sheet, form in forms_in(book, tset) for f in form.fields()
               if f.kind in NUMERIC and not f.computed and f.value is None]
-    cases, codes = 0, Counter()
-    for sheet, name in inputs:
-        original = book.raw(sheet, name)
-        for value in CORRUPTIONS.values():
-            book.set(sheet, name, value)
+    cases, codes, silent = 0, Counter(), []
+    for sheet, f in inputs:
+        original = book.raw(sheet, f.name)
+        for value in [*CORRUPTIONS.values(), "/"]:
+            book.set(sheet, f.name, value)
             a = assess(book)  # must not raise
             cases += 1
-            for f in a.findings:
-                assert re.fullmatch(r"[A-Z]{1,3}\d+", f.cell) and f.sheet in book.sheets(), f
-                assert f.code in CATALOGUE
-                codes[f.code] += 1
-        book.set(sheet, name, original)
+            for found in a.findings:
+                assert re.fullmatch(r"[A-Z]{1,3}\d+", found.cell) and found.sheet in book.sheets(), found
+                assert found.code in CATALOGUE
+                codes[found.code] += 1
+            at = {(x.sheet, x.cell) for x in a.errors}
+            adjusted = book.address(sheet, f.name.rsplit("_", 1)[0] + "_adjusted")  # a score given by hand
+            typed = adjusted and book.get(sheet, f.name.rsplit("_", 1)[0] + "_adjusted") is not None
+            if value in (None, "/") and f.required and not typed and (sheet, book.address(sheet, f.name)) not in at:
+                silent.append((sheet, f.name, value))
+        book.set(sheet, f.name, original)
     with capsys.disabled():
-        print(f"\ncorruption census: {len(inputs)} inputs × {len(CORRUPTIONS)} = {cases} cases; findings by code: "
-              + ", ".join(f"{k} {v}" for k, v in codes.most_common()))
-    assert cases == len(inputs) * len(CORRUPTIONS) and cases >= 1000
+        print(f"\ncorruption census {tid}: {len(inputs)} inputs × {len(CORRUPTIONS) + 1} = {cases} cases; "
+              "findings by code: " + ", ".join(f"{k} {v}" for k, v in codes.most_common()))
+    assert silent == []
+    assert cases == len(inputs) * (len(CORRUPTIONS) + 1) and cases >= 200

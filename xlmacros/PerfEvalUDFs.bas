@@ -79,13 +79,13 @@ failed:
     PE_RATE = CVErr(xlErrNA)
 End Function
 
-Function PE_ROW_SCORE(weight, target, actual, Optional direction, Optional level, Optional ratio)
+Function PE_ROW_SCORE(weight, target, actual, Optional direction, Optional level, Optional ratio, Optional year)
     #If App = "Microsoft Excel" Then
         If TypeOf Application.Caller Is Range Then On Error GoTo failed
-        PE_ROW_SCORE = XLPy.CallUDF("perfeval_xl.excel.udfs", "PE_ROW_SCORE", Array(weight, target, actual, direction, level, ratio), ActiveWorkbook, Application.Caller)
+        PE_ROW_SCORE = XLPy.CallUDF("perfeval_xl.excel.udfs", "PE_ROW_SCORE", Array(weight, target, actual, direction, level, ratio, year), ActiveWorkbook, Application.Caller)
         Exit Function
     #Else
-        PE_ROW_SCORE = XLPy.CallUDF("perfeval_xl.excel.udfs", "PE_ROW_SCORE", Array(weight, target, actual, direction, level, ratio))
+        PE_ROW_SCORE = XLPy.CallUDF("perfeval_xl.excel.udfs", "PE_ROW_SCORE", Array(weight, target, actual, direction, level, ratio, year))
         Exit Function
     #End If
 failed:

@@ -19,8 +19,8 @@ from perfeval_xl.checks.catalogue import title
 from perfeval_xl.forms.layout import REPORT_YEAR, Derived, F, Form, IndicatorRows, SumCheck, TemplateSet
 from perfeval_xl.forms.edition import EDITION_SHEET, carried, edition_set, recorded_key
 from perfeval_xl.forms.sets import NOT_APPLICABLE
-from perfeval_xl.engine.parse import (ParseError, as_typed_in_percent_cell, normalize, parse_number, parse_value, pct,
-                                     quote, read_rate, show)
+from perfeval_xl.engine.parse import (MAX_RATE, ParseError, as_typed_in_percent_cell, normalize, parse_number,
+                                     parse_value, pct, quote, read_rate, show)
 from perfeval_xl.engine.rules import CENT, ScoreError, execution_score, grade, score
 from perfeval_xl.engine.scheme import Indicator, Scheme, load as load_scheme
 
@@ -32,8 +32,7 @@ RATE_TOLERANCE = Decimal("0.001")
 # Bounds (docs/rules.md): beyond these no county department's figure goes. Money is 万元, a
 # "number" field holds 元 (支出明细), an "int" a head count, a "score" a 分值 or 得分.
 SCALE = {"money": Decimal("1e7"), "number": Decimal("1e11"), "int": Decimal("1e6"), "score": Decimal(100)}
-RATE_BOUNDS = {"得分比例": (Decimal(0), Decimal(1))}  # by the label's last words; other rates within ±1000%
-MAX_RATE = Decimal(10)
+RATE_BOUNDS = {"得分比例": (Decimal(0), Decimal(1))}  # by the label's last words; other rates within ±MAX_RATE (1000%)
 
 
 class Finding(BaseModel):
@@ -89,9 +88,13 @@ def blank(v: object) -> bool:
 
 
 def number(v: object) -> Decimal | None:
-    """A cell's number, or None when blank or unreadable (the field checks report the latter)."""
+    """A numeric cell's number, or None when blank or not a number (the field checks report the
+    latter). Text is not a number here, "35" or "35人" included: the cells' formulas (控制率, 总分,
+    调整后得分) skip text in every spreadsheet program, so the engine reads a cell as they do."""
+    if isinstance(v, bool) or not isinstance(v, (int, float, Decimal)):
+        return None
     try:
-        return None if blank(v) else parse_number(v)
+        return parse_number(v)
     except ParseError:
         return None
 
@@ -134,7 +137,8 @@ class _Checker:
             self.report(name, "not_number", str(exc))
             return None
         if reading.echo:
-            self.report(name, "read_as_percent", f"{label}填写的“{self.get(name)}”{reading.echo}；如非此意，请带%号填写",
+            advice = "请只填写数值，如“90%”" if "%" in normalize(str(raw)) else "请带%号填写"
+            self.report(name, "read_as_percent", f"{label}填写的“{self.get(name)}”{reading.echo}；如非此意，{advice}",
                         "warning")
         low, high = next((b for key, b in RATE_BOUNDS.items() if label.endswith(key)), (-MAX_RATE, MAX_RATE))
         if not low <= reading.fraction <= high:
@@ -217,10 +221,8 @@ def check_fields(c: _Checker, form: Form) -> None:
         if f.kind == "percent":
             c.rate(f.name, _field_label(c, f))
         elif f.kind in NUMERIC:
-            try:
-                x = parse_number(v, f.label)
-            except ParseError as exc:
-                c.report(f.name, "not_number", str(exc))
+            if (x := number(v)) is None:
+                c.report(f.name, "not_number", _not_a_number(f.label, v))
                 continue
             check_bounds(c, f, x, v)
         if f.choices and normalize(str(v)) not in f.choices:
@@ -232,6 +234,14 @@ def _field_label(c: _Checker, f: F) -> str:
     prefix = f.name.rpartition("_")[0]
     name = c.get(prefix + "_name") if prefix and not f.name.endswith("_name") else None
     return f"{quote(str(name))}的{f.label}" if not blank(name) else f.label
+
+
+def _not_a_number(label: str, v: object) -> str:
+    try:
+        parse_number(v)
+    except ParseError:
+        return f"{label}“{v}”无法识别为数值"
+    return f"{label}“{v}”是文字，表中公式不按数字计算，请只填写数字（不带单位）"
 
 
 def _scored_inputs(form: Form) -> set[str]:
@@ -289,8 +299,7 @@ def _check_row_score(c: _Checker, p: str, label: str, weight: Decimal, computed:
     if not blank(adjusted_raw):
         adjusted = number(adjusted_raw)
         if adjusted is None:
-            c.report(p + "adjusted", "not_number", f"调整后得分“{adjusted_raw}”无法识别为数值")
-            return None
+            return None  # reported by check_fields; counts nothing, as in the cell
         if adjusted < 0 or adjusted > weight:
             c.report(p + "adjusted", "score_out_of_range", f"{label}：调整后得分{adjusted:f}超出0至{weight:f}分")
             return None
@@ -459,6 +468,10 @@ def check_scheme_rows(c: _Checker, spec: IndicatorRows, scheme: Scheme) -> Tally
             parts[ind.l1] += final or 0
             continue
         cell, value = _indicator_value(c, p, ind)
+        if value is None and not by_parts and blank(c.get(cell)) and blank(c.get(p + "adjusted")):
+            # no silent zero: a blank (or "/") scores nothing, so it is an error at the cell
+            c.report(cell, "required", f"{label}：{ind.input or '指标值'}未填写（本行计0分；"
+                                       f"确无此项请在“是否适用”中选择{NOT_APPLICABLE}）")
         computed = None
         if value is not None:
             try:
@@ -594,10 +607,16 @@ def _typed_score(c: _Checker, p: str, label: str, weight: Decimal) -> Decimal | 
     return points
 
 
+def round_total(points: Decimal) -> Decimal:
+    """总分 is the sum of the rows' scores rounded half-up to 0.01, and 等次 is judged on it:
+    89.995 is 90.00 and 优 (docs/rules.md "总分 and 等次"; native.total rounds the same way)."""
+    return points.quantize(CENT, ROUND_HALF_UP)
+
+
 def rescale(points: Decimal, applicable: Decimal, total: Decimal) -> Decimal:
     """按百分制折算: the applicable rows' points brought to the full total, half-up to 0.01."""
     if applicable == total:
-        return points
+        return round_total(points)
     return (points * total / applicable).quantize(CENT, ROUND_HALF_UP) if applicable > 0 else Decimal(0)
 
 
@@ -684,7 +703,7 @@ def assess_form(book: Book, sheet: str, form: Form, out: list[Finding], tset: Te
         parts = check_open_rows(c, spec, scheme)
         exec_points = check_budget(c, spec, parts)
         parts = {"预算执行": exec_points or Decimal(0), **parts}
-        total = sum(parts.values(), Decimal(0))
+        total = round_total(sum(parts.values(), Decimal(0)))
         label = check_totals(c, scheme, total)
         return FormResult(sheet=sheet, scheme=scheme.id, total=total, grade=label, parts=parts, rates=rates)
     tally = check_scheme_rows(c, spec, scheme)

@@ -208,6 +208,7 @@ class Rate(NamedTuple):
 # Excel stores a percent cell (0.85 = 85%); |b| ≥ 2 is percentage points (85 = 85%), echoed;
 # 1 < |b| < 2 could be either (1.5 = 150% or 1.5%), so it is a message asking for the % sign.
 BARE_FRACTION_MAX = Decimal(1)
+MAX_RATE = Decimal(10)  # no rate a form asks for goes beyond ±1000 % (95 typed into a percent cell is 9500 %)
 BARE_POINTS_MIN = Decimal(2)
 _RATE_TEXT = re.compile(r"^([+-]?\d+(?:\.\d+)?)(%|‰)?$")
 
@@ -232,9 +233,8 @@ def read_rate(raw: object, what: str = "比率") -> Rate:
         number, sign = Decimal(str(raw)), None
     else:
         text = re.sub(r"(?<=\d),(?=\d{3}(?!\d))", "", normalize(str(raw)).replace("％", "%"))
-        m = _RATE_TEXT.match(text)
-        if not m:
-            raise ParseError(f"{what}“{raw}”无法识别为比率，请填写如“85%”")
+        if not (m := _RATE_TEXT.match(text)):
+            return _worded_rate(raw, what)
         number, sign = Decimal(m.group(1)), m.group(2)
     if sign == "%":
         return Rate(number / 100)
@@ -247,6 +247,16 @@ def read_rate(raw: object, what: str = "比率") -> Rate:
         raise ParseError(f"{what}填写的是{show(number)}，无法判断是{show(number * 100)}%还是{show(number)}%，"
                          f"请带%号填写（如“{show(number * 100)}%”）")
     return Rate(number / 100, f"按{show(number)}%计")
+
+
+def _worded_rate(raw: object, what: str) -> Rate:
+    """A rate with words around it, read as parse_value reads it (and as the native formulas do):
+    "90%以上", "≤0", "不低于95%" are the number written, echoed (按90%计)."""
+    value = parse_value(raw)
+    if value.kind not in ("percent", "number") or value.unit not in ("", "%"):
+        raise ParseError(f"{what}“{raw}”无法识别为比率，请填写如“85%”")
+    reading = read_rate(f"{show(value.number * 100)}%" if value.kind == "percent" else show(value.number), what)
+    return Rate(reading.fraction, reading.echo or f"按{show(reading.fraction * 100)}%计")
 
 
 def as_typed_in_percent_cell(value: object) -> object:

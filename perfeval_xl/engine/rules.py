@@ -66,6 +66,11 @@ class _Rule(BaseModel):
         return False
 
 
+# What a unit writes where it has no such project (没有楼堂馆所项目的部门按满分计算): the native
+# formulas test the same words (excel/native.py).
+NO_PROJECT = ("", "/", "无", "不适用")
+
+
 class Threshold(_Rule):
     """Full marks within a limit, minus ``per`` for each ``step`` beyond it, floor at zero.
 
@@ -84,7 +89,7 @@ class Threshold(_Rule):
     blank_full: bool = False  # 没有楼堂馆所项目的部门按满分计算
 
     def blank_input(self, value: object) -> bool:
-        return self.blank_full and (value is None or str(value).strip() in ("", "无", "不适用"))
+        return self.blank_full and (value is None or normalize(str(value)) in NO_PROJECT)
 
     def score(self, value: object, weight: Decimal) -> Decimal:
         full = self.full_marks(weight)
@@ -395,9 +400,9 @@ class Quantitative(_Rule):
         if comparator in ("<=", "<"):
             if a <= t:
                 return weight
-            if self.reverse == "A":
-                return t / a * weight
-            return (2 - a / t) * weight if t > 0 else ZERO
+            if t <= 0:  # over a target of zero or below: nothing (t / a would divide by an actual of 0)
+                return ZERO
+            return t / a * weight if self.reverse == "A" else (2 - a / t) * weight
         if t <= 0:
             return weight if a >= t else ZERO
         return min(a / t, ONE) * weight

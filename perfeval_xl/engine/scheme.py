@@ -17,9 +17,9 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from perfeval_xl.engine.parse import ParseError, normalize, pct, quote, read_rate, show
-from perfeval_xl.engine.rules import (DEFAULT_GRADES, ZERO, Bands, Checklist, Choice, Grade, Qualitative, Quantitative,
-                                      Rule, ScoreError, finish, score)
+from perfeval_xl.engine.parse import MAX_RATE, ParseError, normalize, pct, quote, read_rate, show
+from perfeval_xl.engine.rules import (DEFAULT_GRADES, MAX_WEIGHT, ZERO, Bands, Checklist, Choice, Grade, Qualitative,
+                                      Quantitative, Rule, ScoreError, finish, score)
 
 
 class Indicator(BaseModel):
@@ -55,8 +55,8 @@ class Indicator(BaseModel):
         if weight is None or Decimal(str(weight)) == self.weight:
             return score(self.rule, self.weight, value)
         new = Decimal(str(weight))
-        if self.rule.kind == "judged" or self.weight == 0:
-            return score(self.rule, new, value)
+        if self.rule.kind == "judged" or self.weight == 0 or not ZERO <= new <= MAX_WEIGHT:
+            return score(self.rule, new, value)  # which refuses a 分值 beyond [0, MAX_WEIGHT]
         points = min(max(self.rule.score(value, self.weight), ZERO), self.weight)
         return finish(points * new / self.weight, new)
 
@@ -68,6 +68,8 @@ class Indicator(BaseModel):
             reading = read_rate(value, self.input or self.name)
         except ParseError as exc:
             raise ScoreError(f"{exc}") from None
+        if abs(reading.fraction) > MAX_RATE:
+            raise ScoreError(f"{self.input or self.name}为{pct(reading.fraction)}，超出±{pct(MAX_RATE)}")
         return reading.fraction, reading.echo
 
     def names(self) -> list[str]:

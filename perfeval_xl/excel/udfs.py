@@ -124,13 +124,21 @@ def PE_QUAL_SCORE(weight, level, ratio):
 @xw.arg("direction", doc="指标方向：正向、反向、等于（留空按年度指标值的写法判断）")
 @xw.arg("level", doc="定性指标的完成等级（定量指标留空）")
 @xw.arg("ratio", doc="定性指标的得分比例（定量指标留空）")
+@xw.arg("year", doc="报告年度（未写年份的期限按此年度判断，可省略）")
 @_cell_safe
-def PE_ROW_SCORE(weight, target, actual, direction=None, level=None, ratio=None):
+def PE_ROW_SCORE(weight, target, actual, direction=None, level=None, ratio=None, year=None):
     """自评表一行的得分：填了完成等级按定性评分，否则按定量评分。"""
     row_rules = scheme.load().row_rules
     if _blank(level):
-        return rules.score(row_rules.quantitative, weight, (target, actual, direction))
+        return rules.score(row_rules.quantitative, weight, (target, actual, direction, _year(year)))
     return rules.score(row_rules.qualitative, weight, (level, ratio))
+
+
+def _year(year) -> int | None:
+    """The report year as the workbook gives it (checks/assess.report_year), else None."""
+    if isinstance(year, (int, float)) and not isinstance(year, bool) and year == int(year) and 1900 < year < 2200:
+        return int(year)
+    return None
 
 
 def indicator_score(name, value, scheme_id=None, weight=None) -> Decimal:

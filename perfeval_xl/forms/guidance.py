@@ -43,7 +43,7 @@ def _threshold(rule) -> str:
     what = pct(rule.limit) if _is_rate(rule.limit) else f"{rule.limit:g}"
     full = {"lower": f"不超过{what}得满分", "higher": f"达到{what}得满分", "target": f"等于{what}得满分"}[rule.better]
     head = RATE if _is_rate(rule.limit) else "填写数值"
-    tail = "；没有此类项目的留空或填“无”，按满分计" if rule.blank_full else ""
+    tail = "；没有此类项目的留空或填“无”“/”，按满分计" if rule.blank_full else ""
     return f"{head}。{full}，其余按评分标准扣分{tail}"
 
 

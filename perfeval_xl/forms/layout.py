@@ -13,6 +13,7 @@ from typing import Callable, Literal
 REPORT_YEAR = "report_year"  # the year the report is about (an input on the first sheet)
 # Facts of the whole workbook: named at workbook level, so every sheet's headings can use them.
 BOOK_NAMES = (REPORT_YEAR, "region")
+NOT_APPLICABLE = "不适用"  # a 评分表 row the unit marks so (its …_na cell): not scored, rescaled total
 
 FieldKind = Literal["text", "number", "money", "percent", "int", "score", "choice", "date"]
 

@@ -11,7 +11,7 @@ from perfeval_xl.excel import native
 
 from perfeval_xl.forms.guidance import ACTUAL_HINT, TARGET_HINT, ratio_hint, scored_hint, scored_note, weight_hint
 
-from perfeval_xl.forms.layout import REPORT_YEAR, Derived, F, Form, IndicatorRows, SumCheck, T, TemplateSet
+from perfeval_xl.forms.layout import NOT_APPLICABLE, REPORT_YEAR, Derived, F, Form, IndicatorRows, SumCheck, T, TemplateSet
 from perfeval_xl.engine.scheme import Indicator, load as load_scheme
 
 # Printed years are never constants: headings say {year} / {prev} and follow the workbook's
@@ -136,7 +136,8 @@ def _indicator_block(scheme_id: str, prefix: str, score_head: str,
             F(p + "name", "三级指标", "text"), F(p + "target", "年度指标值", "text", hint=TARGET_HINT),
             F(p + "actual", "实际完成值", "text", hint=ACTUAL_HINT), F(p + "weight", "分值", "score"),
             F(p + "score", score_head, "score",
-              formula=f'=IF({p}adjusted<>"",{native.typed_score(p + "adjusted", p + "weight")},{p}computed)'),
+              formula=f'=IF(NOT({native.blank(p + "adjusted")}),{native.typed_score(p + "adjusted", p + "weight")},'
+                      f'{p}computed)'),
             F(p + "reason", "偏差原因分析及改进措施", "text"),
             # 成本指标 are 反向 even when written "68.4万元" (seed 001): pre-filled, editable
             F(p + "direction", "指标方向", "choice", choices=DIRECTIONS, helper=True,
@@ -324,7 +325,6 @@ def _weighted(label: str, weight, split: bool) -> list:
     return [T(label), T(f"{weight:g}")] if split else [T(f"{label}\n（{weight:g}分）")]
 
 
-NOT_APPLICABLE = "不适用"
 APPLICABILITY = ("适用", NOT_APPLICABLE)
 ADDED_ROWS = 3  # rows for indicators the unit adds (判断打分), as the 参考样表's 备注 allows
 _SCORE_HELPER_HEADS = ("计算得分", "调整后得分\n(自评调整时填)", "是否适用\n(不适用时选)", "适用指标\n分值")
@@ -367,7 +367,8 @@ def _score_cells(scheme_id: str, p: str, ind: Indicator, parts: list[str], defau
         value,
         F(p + "score", "自评得分", "score", rows=k,
           formula=f'=IF({p}na="{NOT_APPLICABLE}","{NOT_APPLICABLE}",'
-                  f'IF({p}adjusted<>"",{native.typed_score(p + "adjusted", p + "weight")},{p}computed))'),
+                  f'IF(NOT({native.blank(p + "adjusted")}),{native.typed_score(p + "adjusted", p + "weight")},'
+                  f'{p}computed))'),
         F(p + "reason", "扣分原因和其他说明", "text", rows=k),
         F(p + "computed", "计算得分", "score", helper=True, rows=k, **computed.kw()),
         F(p + "adjusted", "调整后得分", "score", helper=True, rows=k), *applicability,

@@ -25,8 +25,9 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from perfeval_xl import __version__
 from perfeval_xl.files import save_reproducible
 from perfeval_xl.forms.guidance import input_message
-from perfeval_xl.forms.layout import BOOK_NAMES, REPORT_YEAR, F, Form, T, TemplateSet
+from perfeval_xl.forms.layout import BOOK_NAMES, NOT_APPLICABLE, REPORT_YEAR, F, Form, T, TemplateSet
 from perfeval_xl.forms.printing import print_whole
+from perfeval_xl.excel.native import blank
 
 TEMPLATE_PROP = "perfeval.template"
 VERSION_PROP = "perfeval.version"
@@ -206,7 +207,7 @@ def live_checks(form: Form) -> list[tuple[str, str]]:
     spreadsheet program (conditional formatting, no add-in): a lost point without 偏差原因,
     执行率 under 90 % without a reason, an adjusted or typed score outside [0, 分值]."""
     names = {f.name for f in form.fields()}
-    out = []
+    out = _blank_inputs(form)
     if {"exec_rate", "exec_reason"} <= names:
         out.append(("exec_reason", 'AND(ISNUMBER(exec_rate),exec_rate<0.9,TRIM(exec_reason)="")'))
     if form.indicators:
@@ -219,6 +220,30 @@ def live_checks(form: Form) -> list[tuple[str, str]]:
             if any(name.endswith("score__counted") for name, _ in f.helpers):
                 out.append((f.name, _outside(f.name, f.name.removesuffix("score") + "weight")))
     return [(n, c) for n, c in out if n in names]
+
+
+def _blank_inputs(form: Form) -> list[tuple[str, str]]:
+    """No silent zero: a required scored input left blank (or "/") on a row that counts, with no
+    调整后得分, scores nothing (checks/assess reports it at the cell): orange once the unit has
+    begun to fill the sheet. 2023 rows: a named 定量 row without 年度指标值, or without 实际完成值."""
+    spec = form.indicators
+    if spec is None:
+        return []
+    if spec.slots:
+        out = []
+        for i in range(1, spec.count + 1):
+            p = f"{spec.prefix}{i}_"
+            row = f'TRIM({p}name)<>"",{blank(p + "level")}'  # as assess: required even beside a 调整后得分
+            out += [(p + "target", f"AND({row},{blank(p + 'target')})"),
+                    (p + "actual", f"AND({row},NOT({blank(p + 'target')}),{blank(p + 'actual')})")]
+        return out
+    inputs = [f for f in form.fields() if f.required and re.fullmatch(r"sc\d+_(value|part1)", f.name)]
+    started = "OR(" + ",".join(f"NOT({blank(f.name)})" for f in inputs) + ")"
+    out = []
+    for f in inputs:
+        p = f.name.rsplit("_", 1)[0] + "_"
+        out.append((f.name, f'AND({started},{blank(f.name)},{blank(p + "adjusted")},{p}na<>"{NOT_APPLICABLE}")'))
+    return out
 
 
 def _outside(score: str, weight: str) -> str:
