@@ -3,6 +3,8 @@ ribbon buttons call the same functions. Output and messages are Chinese."""
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import os
 import sys
 from decimal import Decimal
@@ -483,9 +485,8 @@ def _guarded(args) -> int:
         code = args.func(args)
         sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's exit
         return code
-    except BrokenPipeError:  # the reader went away (| head): nothing more to say, to no one
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
-        return 141  # as a shell reports a command ended by SIGPIPE
+    except BrokenPipeError:
+        return _reader_gone()
     except OSError as exc:
         print(f"错误：{os_message(exc)}", file=sys.stderr)
         return 2
@@ -502,14 +503,29 @@ def _guarded(args) -> int:
         return 3
 
 
+def _reader_gone() -> int:
+    """The reader of our output went away (| head): nothing more to say, to no one."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+    return 141  # as a shell reports a command ended by SIGPIPE
+
+
 def _in_worker(args) -> tuple[int, str | None]:
-    """The command inside its worker: its exit code, and an export to convert to PDF after."""
+    """The command: its exit code, and an export to convert to PDF after."""
     if _NoNumpyForOpenpyxl not in sys.meta_path:  # a spawned worker (Windows) starts afresh
         sys.meta_path.insert(0, _NoNumpyForOpenpyxl)
     code = _guarded(args)
     sys.stdout.flush()
     sys.stderr.flush()
     return code, getattr(args, "pdf_from", None)
+
+
+def _captured(args) -> tuple[int, str | None, str, str]:
+    """The command inside its worker, its output kept and handed back: the parent prints it, so
+    output reaches whatever stdout the caller has (a pipe, a terminal, a test's capture)."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code, pdf_from = _in_worker(args)
+    return code, pdf_from, out.getvalue(), err.getvalue()
 
 
 def _isolated(args) -> int:
@@ -519,16 +535,22 @@ def _isolated(args) -> int:
     lim = limits()
     failed: list[str] = []
 
-    def fallback(_, why: str) -> tuple[int, None]:
+    def fallback(_, why: str) -> tuple[int, None, str, str]:
         failed.append(why)
-        return 2, None
+        return 2, None, "", ""
 
-    [(code, pdf_from)] = run_isolated([args], _in_worker, (), fallback, 1, lim, lambda *a: None)
+    [(code, pdf_from, out, err)] = run_isolated([args], _captured, (), fallback, 1, lim, lambda *a: None)
+    sys.stderr.write(err)
     if failed:
         print(f"错误：{failed[0]}，未完成（限制：内存 {lim.worker_mb} MB，时间 {lim.file_seconds:g} 秒；"
               "确属正常文件时可用 --limit 调整）", file=sys.stderr)
-    if pdf_from:
-        _export_pdf(Path(pdf_from))
+    try:
+        sys.stdout.write(out)
+        if pdf_from:
+            _export_pdf(Path(pdf_from))
+        sys.stdout.flush()
+    except BrokenPipeError:
+        return _reader_gone()
     return code
 
 

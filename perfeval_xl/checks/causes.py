@@ -1,14 +1,14 @@
 """The causes a finding names, beyond what was read: a rule that departs from its printed
-分值, a rate beyond its formula's range, a formula rewritten or not, a score typed as text.
+分值, a rate beyond its formula's range, a formula rewritten or not.
 
-Builds on checks/assess.py (its checker, its readings); assess imports it where it reports.
+Builds on checks/checker.py; assess.py imports it where it reports.
 """
 from __future__ import annotations
 
 import re
 from decimal import Decimal
 
-from perfeval_xl.checks.assess import _Checker, _field_label, _is_formula, number
+from perfeval_xl.checks.checker import _Checker, _is_formula
 from perfeval_xl.engine.parse import pct, quote, show
 from perfeval_xl.engine.scheme import Indicator
 
@@ -43,21 +43,3 @@ def formula_note(c: _Checker, name: str) -> str:
 def _formula_key(formula: str) -> str:
     """A formula as compared with the template's: case, spaces, $ and Excel's _xlfn. aside."""
     return re.sub(r"\s|\$|_xlfn\.", "", formula).upper()
-
-
-def text_scores(c: _Checker) -> tuple[str | None, str]:
-    """Why a total differs, when a score was typed as text ("4分": read as 4 here, skipped by
-    the total's SUM): the cell to report (where it was typed: the 调整后得分 behind a row's 得分,
-    or the 得分 itself) and the words to add; (None, "") when no score is text."""
-    out = []
-    for f in c.form.fields() if c.form else ():
-        if f.kind != "score" or not re.fullmatch(r"\w+_(score|adjusted|part\d+)", f.name):
-            continue
-        v = c.get(f.name)
-        if isinstance(v, str) and number(v) is not None:
-            typed = f.name.rpartition("_")[0] + "_adjusted"
-            out.append((typed, v) if f.name.endswith("_score") and c.get(typed) == v else (f.name, v))
-    out = list(dict.fromkeys(out))
-    why = "；".join(f"{_field_label(c, c.form.field(n))}“{v}”（{c.book.address(c.sheet, n)}）是文字，"
-                   f"总分公式不计入，请只填写数字{show(number(v))}" for n, v in out)
-    return (out[0][0], f"：{why}") if out else (None, "")
