@@ -1,4 +1,4 @@
-"""Client of tests/lo_server.py: one LibreOffice process for the whole test session."""
+"""Client of tests/lo_server.py: one LibreOffice process for a whole test session (per xdist worker)."""
 from __future__ import annotations
 
 import json
@@ -34,6 +34,18 @@ class LibreOffice:
     def scan(self, path: Path) -> list[tuple[str, str, object]]:
         """Every formula cell after recalculation: (sheet, address, value or {"error": code})."""
         return [tuple(c) for c in self._ask({"op": "scan", "path": str(Path(path).resolve())})["cells"]]
+
+    def convert(self, src: Path, fmt: str, out_dir: Path, recalc: bool = False) -> Path:
+        """What perfeval_xl.office.convert writes (``fmt`` pdf or xlsx), from this one process."""
+        out = Path(out_dir).resolve() / (Path(src).stem + "." + fmt)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        return Path(self._ask({"op": "convert", "path": str(Path(src).resolve()), "out": str(out),
+                               "recalc": recalc})["path"])
+
+    def basic(self, path: Path, call: dict | None = None) -> dict:
+        """The Basic modules LibreOffice imported from the book's VBA ({"libraries": …}), and
+        with ``call`` ({"function": "Lib.Module.F", "args": […]}) that call's "result"."""
+        return self._ask({"op": "basic", "path": str(Path(path).resolve()), "call": call})
 
     def close(self) -> None:
         if self.proc.poll() is None:

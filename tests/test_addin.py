@@ -1,9 +1,7 @@
 """The add-in, checked by every independent reader available on Linux."""
 import filecmp
 import inspect
-import json
 import re
-import subprocess
 import zipfile
 from pathlib import Path
 
@@ -17,8 +15,6 @@ from .conftest import ROOT
 
 ADDIN = ROOT / "workbook" / ab.ADDIN_NAME
 STANDALONE = ROOT / "workbook" / ab.STANDALONE_NAME
-LO_PROBE = Path(__file__).with_name("lo_probe.py")
-SYSTEM_PYTHON = "/usr/bin/python3"  # LibreOffice's uno lives in the system Python
 
 
 def body(text: str) -> str:
@@ -57,16 +53,14 @@ def test_olevba_reads_back_every_module(path):
 
 
 @pytest.mark.parametrize("path", [ADDIN, STANDALONE], ids=lambda p: p.suffix)
-def test_libreoffice_imports_the_same_modules(path, soffice):
-    proc = subprocess.run([SYSTEM_PYTHON, str(LO_PROBE), str(path)], capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 0, proc.stderr
-    modules = json.loads(proc.stdout)["libraries"]["VBAProject"]
+def test_libreoffice_imports_the_same_modules(path, lo):
+    modules = lo.basic(path)["libraries"]["VBAProject"]
     for name, text in ab.vba_sources().items():
         assert name in modules, f"LibreOffice does not list {name}"
         assert body(modules[name]) == body(text), name
 
 
-def test_pure_vba_helper_runs_under_libreoffice_basic(tmp_path, soffice):
+def test_pure_vba_helper_runs_under_libreoffice_basic(tmp_path, lo):
     from pyopenvba._templates import EMPTY_XLSM_BYTES
 
     wb = tmp_path / "helpers.xlsm"
@@ -76,10 +70,8 @@ def test_pure_vba_helper_runs_under_libreoffice_basic(tmp_path, soffice):
     for chinese, codes in ab.VBA_TEXTS.items():
         assert ab.code_points(chinese) == codes
         assert f'PE_Text("{codes}")' in perf_eval
-        call = json.dumps({"function": "VBAProject.PerfEvalText.PE_Text", "args": [codes]})
-        proc = subprocess.run([SYSTEM_PYTHON, str(LO_PROBE), str(wb), call], capture_output=True, text=True, timeout=300)
-        assert proc.returncode == 0, proc.stderr
-        assert json.loads(proc.stdout)["result"] == chinese
+        call = {"function": "VBAProject.PerfEvalText.PE_Text", "args": [codes]}
+        assert lo.basic(wb, call)["result"] == chinese
     used = set(re.findall(r'PE_Text\("([0-9A-F ]+)"\)', perf_eval))
     assert used == set(ab.VBA_TEXTS.values())  # every code string in the VBA is a checked text
 

@@ -26,16 +26,8 @@ from perfeval_xl.forms.sets import template_sets
 from perfeval_xl.forms.template import build_workbook
 
 from .conftest import EXAMPLE, TEMPLATES
-from .lo_engine import LibreOffice
 
 BOOKS = {"2023": 60, "2020": 25, "2021-lengshuitan": 25}  # 60×54 + 25×44 + 25×36 = 5,240 rows
-
-
-@pytest.fixture(scope="module")
-def lo():
-    office = LibreOffice()
-    yield office
-    office.close()
 
 
 # --------------------------------------------------------------------------- every shipped book
