@@ -53,19 +53,20 @@ def lo(soffice):
 
 
 @pytest.fixture(scope="session")
-def _example_export(tmp_path_factory):
+def example_export(tmp_path_factory):
+    """The example exported once per session (an ExportResult): copy the file before changing it."""
     from perfeval_xl.bureau.export import export
 
     return export(EXAMPLE, tmp_path_factory.mktemp("example-export") / "exported.xlsx")
 
 
 @pytest.fixture
-def exported_example(_example_export, tmp_path):
-    """The example exported (once per session), as an ExportResult whose file is a private copy."""
-    dst = tmp_path / "exported" / _example_export.path.name
+def exported_example(example_export, tmp_path):
+    """``example_export`` with a private copy of the file."""
+    dst = tmp_path / "exported" / example_export.path.name
     dst.parent.mkdir()
-    shutil.copy(_example_export.path, dst)
-    return _example_export.model_copy(update={"path": dst})
+    shutil.copy(example_export.path, dst)
+    return example_export.model_copy(update={"path": dst})
 
 
 @pytest.fixture(scope="session")

@@ -19,8 +19,8 @@ def sha(path):
 
 
 @pytest.fixture
-def exported(example, tmp_path):
-    return export(example, tmp_path / "out" / "exported.xlsx")
+def exported(exported_example):
+    return exported_example
 
 
 def test_default_name_follows_the_bureau_convention(example):

@@ -12,9 +12,6 @@ from hypothesis import strategies as st
 from openpyxl.utils import get_column_letter
 
 from perfeval_xl.bureau import package as pk
-from perfeval_xl.bureau.export import export
-
-from .conftest import EXAMPLE
 
 NS = b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
 PART = "xl/worksheets/sheet1.xml"
@@ -139,9 +136,9 @@ def test_random_plain_sheets_scan_alike(cells, cells_limit):
     assert outcome(fast, data, lim) == outcome(streamed, data, lim)
 
 
-def test_exports_are_plain(tmp_path):
+def test_exports_are_plain(example_export):
     """What this tool exports takes the fast scan: the speed figures are about real files."""
-    out = export(EXAMPLE, tmp_path / "导出.xlsx").path
+    out = example_export.path
     with zipfile.ZipFile(out) as z:
         sheets = [n for n in z.namelist() if n.startswith("xl/worksheets/sheet")]
         assert sheets and all(pk._plain_cells(z.read(n)) is not None for n in sheets)
