@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# One-command set-up on Debian/Ubuntu: the Python package with its test tools, and LibreOffice
-# (the independent spreadsheet engine the tests open every workbook with) plus poppler and CJK fonts.
+# One-command set-up on Debian/Ubuntu: the Python package with its test tools, a second environment
+# with the runtime dependencies only (.runtime-venv/), and LibreOffice (the independent spreadsheet
+# engine the tests open every workbook with) plus poppler and CJK fonts.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 need_apt=()
@@ -9,6 +10,7 @@ command -v soffice >/dev/null || need_apt+=(libreoffice-calc libreoffice-script-
 dpkg -s libreoffice-writer >/dev/null 2>&1 || need_apt+=(libreoffice-writer)  # renders the Word report draft
 command -v pdftoppm >/dev/null || need_apt+=(poppler-utils)
 fc-list 2>/dev/null | grep -qi "noto.*cjk" || need_apt+=(fonts-noto-cjk)
+python3 -c "import ensurepip" 2>/dev/null || need_apt+=(python3-venv)  # the runtime-only environment
 if [ ${#need_apt[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq
@@ -17,8 +19,9 @@ fi
 python3 -c "import sys, struct; sys.exit(0 if sys.version_info >= (3, 11) else 1)" \
   || { echo "setup: Python 3.11 or newer is required (xlwings 0.37.8)" >&2; exit 1; }
 python3 -m pip install -q --disable-pip-version-check -e ".[dev]"
+bash scripts/runtime-venv.sh  # the runtime dependencies alone, for tests/test_runtime.py
 command -v soffice >/dev/null || { echo "setup: LibreOffice (soffice) is still missing" >&2; exit 1; }
 /usr/bin/python3 -c "import uno" || { echo "setup: python3-uno is still missing" >&2; exit 1; }
-python3 -c "import antlr4_vba, openxml_audit, oletools, pyopenvba" \
+python3 -c "import antlr4_vba, openxml_audit, oletools, xdist" \
   || { echo "setup: a test tool of the dev extra is missing" >&2; exit 1; }
 echo "setup: ok"
