@@ -39,7 +39,7 @@ def _check_editions(files: list[str]) -> int:
 
 
 def cmd_indicator(args) -> int:
-    from perfeval_xl.excel.udfs import indicator_echo, indicator_score
+    from perfeval_xl.formulas.udfs import indicator_echo, indicator_score
 
     print(indicator_score(args.name, args.value, args.scheme, args.weight))
     if echo := indicator_echo(args.name, args.value, args.scheme):
@@ -384,7 +384,7 @@ def main(argv: list[str] | None = None) -> int:
         sys.meta_path.insert(0, _NoNumpyForOpenpyxl)
     try:
         if getattr(args, "limit", None):  # through the environment, so collect's workers see it too
-            from perfeval_xl.bureau.package import ENV, limits
+            from perfeval_xl.book.package import ENV, limits
 
             os.environ[ENV] = ",".join(filter(None, [os.environ.get(ENV, ""), *args.limit]))
             limits()  # an unknown name or a bad value is refused now, in Chinese

@@ -9,7 +9,7 @@ import pytest
 from oletools.olevba import VBA_Parser
 
 from perfeval_xl.excel import addin_build as ab
-from perfeval_xl.excel import udfs
+from perfeval_xl.formulas import udfs
 
 from .conftest import ROOT
 
@@ -116,7 +116,7 @@ def test_udf_wrappers_declare_every_udf_with_its_arguments():
         params = inspect.signature(f).parameters.values()
         expected = ", ".join(("Optional " if p.default is not inspect.Parameter.empty else "") + p.name for p in params)
         assert declared[name] == expected, name
-        assert f'XLPy.CallUDF("perfeval_xl.excel.udfs", "{name}"' in vba
+        assert f'XLPy.CallUDF("perfeval_xl.formulas.udfs", "{name}"' in vba
 
 
 def test_xlwings_module_matches_the_pinned_package():
@@ -146,7 +146,7 @@ def test_install_and_uninstall_in_a_profile(tmp_path):
     assert filecmp.cmp(addin, ADDIN, shallow=False)
     text = conf.read_bytes().decode("utf-8")  # read_text would fold the CRLF VBA's Input # expects
     assert '"INTERPRETER_WIN","C:\\Python311\\pythonw.exe"\r\n' in text
-    assert '"UDF MODULES","perfeval_xl.excel.udfs"\r\n' in text
+    assert '"UDF MODULES","perfeval_xl.formulas.udfs"\r\n' in text
     assert ab.uninstall(profile) == [addin, conf]
     assert not addin.exists() and not conf.exists()
     assert ab.uninstall(profile) == []

@@ -28,7 +28,7 @@ def test_udf_module_is_exactly_what_xlwings_import_functions_writes():
 
 
 def test_every_function_and_argument_gets_its_chinese_description():
-    from perfeval_xl.excel import udfs
+    from perfeval_xl.formulas import udfs
 
     registered = {m.rsplit("!", 1)[-1]: o for m, o in ab.import_functions().macro_options}
     assert set(registered) == {f.__name__ for f in udfs.UDFS}

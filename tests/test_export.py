@@ -6,7 +6,7 @@ import sys
 import openpyxl
 import pytest
 
-from perfeval_xl.excel import native
+from perfeval_xl.formulas import native
 from perfeval_xl.book import OpenpyxlBook
 from perfeval_xl.bureau.export import ExportRefused, export, verify
 from perfeval_xl.office import convert

@@ -1,5 +1,5 @@
 """The package gate's two sheet scans agree. Plain sheets are scanned with regular expressions
-(bureau/package.py says why that is exact for them); every other sheet goes through expat. Here
+(book/package.py says why that is exact for them); every other sheet goes through expat. Here
 both scan the same XML: where the fast scan accepts a sheet, it finds what expat finds; where a
 sheet is unusual (comments, CDATA, prefixes, reordered or quoted attributes, entities, other
 encodings, a fake cell inside an attribute value), the fast scan declines and expat decides."""
@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from openpyxl.utils import get_column_letter
 
-from perfeval_xl.bureau import package as pk
+from perfeval_xl.book import package as pk
 
 NS = b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
 PART = "xl/worksheets/sheet1.xml"

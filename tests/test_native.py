@@ -1,7 +1,7 @@
 """The native formulas, proven in a real independent engine: LibreOffice recalculates them.
 
 Without the add-in (LibreOffice here, WPS, Excel without Python) every PE_* call is #NAME?, so
-each score cell shows its native fallback (excel/native.py). Hypothesis fills the indicator rows
+each score cell shows its native fallback (formulas/native.py). Hypothesis fills the indicator rows
 of every template set with values as people type them; one LibreOffice process recalculates
 every book; each computed cell must equal what the add-in's UDF (the Python engine) shows, to
 0.01. Where the native reading is unsure it says NEEDS_ADDIN: allowed, counted, and never for the
@@ -21,7 +21,7 @@ from perfeval_xl.checks.assess import assess
 from perfeval_xl.engine.parse import as_typed_in_percent_cell
 from perfeval_xl.engine import parse, rules
 from perfeval_xl.engine.scheme import load
-from perfeval_xl.excel import native, udfs
+from perfeval_xl.formulas import native, udfs
 from perfeval_xl.forms.sets import template_sets
 from perfeval_xl.forms.template import build_workbook
 

@@ -25,7 +25,7 @@ import pandas as pd
 from pydantic import BaseModel
 
 from perfeval_xl.book import BookError
-from perfeval_xl.bureau import package as pk
+from perfeval_xl.book import package as pk
 from perfeval_xl.bureau import stamp as st
 from perfeval_xl.checks.assess import Assessment, Finding, assess
 from perfeval_xl.forms.sets import template_sets

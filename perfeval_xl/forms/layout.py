@@ -13,6 +13,7 @@ from typing import Callable, Literal
 REPORT_YEAR = "report_year"  # the year the report is about (an input on the first sheet)
 # Facts of the whole workbook: named at workbook level, so every sheet's headings can use them.
 BOOK_NAMES = (REPORT_YEAR, "region")
+TEMPLATE_PROP = "perfeval.template"  # the custom document property naming a workbook's template set
 
 FieldKind = Literal["text", "number", "money", "percent", "int", "score", "choice", "date"]
 
@@ -53,7 +54,7 @@ class F:
     default: object = None  # an editable input pre-filled in the template
     hint: str = ""  # the input message, when the kind alone does not say it (forms/guidance.py)
     # Hidden cells the formula reads, (name, formula) placed right of the form on the same row:
-    # the native reading of typed values (excel/native.py), never edited by hand.
+    # the native reading of typed values (formulas/native.py), never edited by hand.
     helpers: tuple[tuple[str, str], ...] = ()
 
     @property

@@ -31,7 +31,10 @@ from pathlib import Path
 from typing import NamedTuple
 from xml.parsers import expat
 
-from perfeval_xl.book import BookError
+
+class BookError(Exception):
+    """A file that cannot be read as a workbook at all (exit code 2)."""
+
 
 # ----------------------------------------------------------------------------- limits (data)
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ It lets a workbook be recalculated headless exactly as Excel does with the add-i
 numbers, strings, names, A1 references (also 'Sheet'!$A$1), ranges inside functions, the
 operators + - * / & = <> < > <= >=, the functions IF, IFERROR, SUM, N, ROUND, MIN, MAX, AND, OR,
 TRIM, ISNUMBER, ISTEXT and PE_*. IF and IFERROR are lazy: the branch not taken is parsed, not
-evaluated, so the native fallback of ``IFERROR(PE_…(…), <native>)`` (excel/native.py, proven
+evaluated, so the native fallback of ``IFERROR(PE_…(…), <native>)`` (formulas/native.py, proven
 in LibreOffice by tests/test_native.py) is never needed here while the UDFs answer.
 Anything else is reported as an unsupported formula rather than guessed at.
 """
@@ -14,7 +14,7 @@ import re
 from decimal import InvalidOperation, ROUND_HALF_UP, Decimal
 from typing import Callable
 
-from perfeval_xl.excel import udfs
+from perfeval_xl.formulas import udfs
 
 _TOKEN = re.compile(r"""
     (?P<ws>\s+)
