@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from decimal import InvalidOperation, ROUND_HALF_UP, Decimal
+from functools import lru_cache
 from typing import Callable
 
 from perfeval_xl.formulas import udfs
@@ -30,7 +31,8 @@ class FormulaError(ValueError):
     pass
 
 
-def tokenize(text: str) -> list[tuple[str, str]]:
+@lru_cache(maxsize=65536)  # every export, score and validate of a template evaluates the same formulas
+def tokenize(text: str) -> tuple[tuple[str, str], ...]:
     out, pos = [], 0
     while pos < len(text):
         m = _TOKEN.match(text, pos)
@@ -39,7 +41,7 @@ def tokenize(text: str) -> list[tuple[str, str]]:
         pos = m.end()
         if m.lastgroup != "ws":
             out.append((m.lastgroup, m.group()))
-    return out
+    return tuple(out)
 
 
 def _num(v):
