@@ -156,6 +156,7 @@ def test_book_map_vba_agrees_with_the_fake():
 
 
 # ----------------------------------------------------------------------------- parsers and scanners
+@pytest.mark.xdist_group("antlr4")  # one worker: the parser's DFA cache, warmed by the first branch, serves the rest
 @pytest.mark.parametrize("branch", ["Win64", "Win32", "Mac"])
 def test_antlr4_vba_parses_every_module_for_each_branch(branch):
     from antlr4 import CommonTokenStream, InputStream

@@ -165,8 +165,8 @@ def test_workers_die_with_the_parent(tmp_path):
     script.write_text(
         "import os, sys, time\n"
         "from pathlib import Path\n"
-        "from perfeval_xl.bureau import workers
-from perfeval_xl.book import package\n"
+        "from perfeval_xl.book import package\n"
+        "from perfeval_xl.bureau import workers\n"
         "def slow(path):\n"
         "    time.sleep(120)\n"
         "lim = package.limits()\n"
