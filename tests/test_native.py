@@ -28,6 +28,7 @@ from perfeval_xl.forms.template import build_workbook
 from .conftest import EXAMPLE, TEMPLATES
 
 BOOKS = {"2023": 60, "2020": 25, "2021-lengshuitan": 25}  # 60×54 + 25×44 + 25×36 = 5,240 rows
+ROWS = {"2023": 54, "2020": 44, "2021-lengshuitan": 36}  # rows compared per filled book
 
 
 # --------------------------------------------------------------------------- every shipped book
@@ -259,14 +260,12 @@ def _check_totals(tid, rows, got, totals: dict, tally: Tally) -> None:
             tally.mismatches.append((f"{tid} {sheet} 总分/等次", (expected_total, expected_grade), (total, grade)))
 
 
-def test_native_formulas_equal_the_engine_in_libreoffice(lo, tmp_path):
+@pytest.mark.parametrize("tid", list(BOOKS))  # one set per test: the sets run on parallel workers
+def test_native_formulas_equal_the_engine_in_libreoffice(lo, tmp_path, tid):
     tally = Tally()
     sets = template_sets()
-    blanks = {tid: build_workbook(sets[tid]) for tid in BOOKS}
-    paths = {}
-    for tid in BOOKS:
-        paths[tid] = tmp_path / f"{tid}.xlsx"
-        blanks[tid].save(paths[tid])
+    paths = {tid: tmp_path / f"{tid}.xlsx"}
+    build_workbook(sets[tid]).save(paths[tid])
 
     def run(tid, data):
         book = OpenpyxlBook.open(paths[tid])
@@ -286,18 +285,17 @@ def test_native_formulas_equal_the_engine_in_libreoffice(lo, tmp_path):
             tally.compare(f"{tid} {sheet}!{name} {[book.raw(sheet, name.replace('computed', k)) for k in ('value', 'target', 'actual', 'weight')]}",
                           expected, value, plain)
 
-    for tid, n in BOOKS.items():
-        # no shrinking: a mismatch is recorded with its inputs, and all of them are listed at the end
-        @settings(max_examples=n, deadline=None, database=None, suppress_health_check=list(HealthCheck),
-                  phases=[Phase.generate])
-        @given(st.data())
-        def fill_and_compare(data):
-            run(tid, data)  # noqa: B023 (called at once, inside the loop)
-        fill_and_compare()
+    # no shrinking: a mismatch is recorded with its inputs, and all of them are listed at the end
+    @settings(max_examples=BOOKS[tid], deadline=None, database=None, suppress_health_check=list(HealthCheck),
+              phases=[Phase.generate])
+    @given(st.data())
+    def fill_and_compare(data):
+        run(tid, data)
+    fill_and_compare()
     print(f"\n{tally.rows} rows: {tally.native} computed natively, {tally.refused} refused by both, "
           f"{tally.declined} left to the add-in, {len(tally.mismatches)} mismatches")
     assert tally.mismatches[:20] == []
-    assert tally.rows >= 5000
+    assert tally.rows >= BOOKS[tid] * ROWS[tid]
 
 
 # --------------------------------------------------------------------------- the seeds, filled
