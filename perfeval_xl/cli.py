@@ -42,7 +42,7 @@ def _check_editions(files: list[str]) -> int:
 
 
 def cmd_indicator(args) -> int:
-    from perfeval_xl.excel.udfs import indicator_echo, indicator_editions, indicator_score
+    from perfeval_xl.formulas.udfs import indicator_echo, indicator_editions, indicator_score
 
     found = indicator_editions(args.name, args.scheme)
     scores = {sid: _score_or_reason(args, sid) for sid, _ in found}
@@ -63,7 +63,7 @@ def cmd_indicator(args) -> int:
 
 
 def _score_or_reason(args, sid: str) -> str:
-    from perfeval_xl.excel.udfs import indicator_score
+    from perfeval_xl.formulas.udfs import indicator_score
 
     try:
         return f"{indicator_score(args.name, args.value, sid, args.weight):f}分"
@@ -529,7 +529,7 @@ def _captured(args) -> tuple[int, str | None, str, str]:
 
 
 def _isolated(args) -> int:
-    from perfeval_xl.bureau.package import limits
+    from perfeval_xl.book.package import limits
     from perfeval_xl.bureau.workers import run_isolated
 
     lim = limits()
@@ -560,7 +560,7 @@ def main(argv: list[str] | None = None) -> int:
         sys.meta_path.insert(0, _NoNumpyForOpenpyxl)
     try:
         if getattr(args, "limit", None):  # through the environment, so the workers see it too
-            from perfeval_xl.bureau.package import ENV, limits
+            from perfeval_xl.book.package import ENV, limits
 
             os.environ[ENV] = ",".join(filter(None, [os.environ.get(ENV, ""), *args.limit]))
             limits()  # an unknown name or a bad value is refused now, in Chinese

@@ -30,11 +30,46 @@ def soffice() -> str:
     return exe
 
 
+def pytest_collection_modifyitems(items):
+    """With pytest-xdist (scripts/test.sh runs ``-n auto --dist loadgroup``) a module-scoped
+    fixture would be built again on every worker that runs one of its tests: such tests go to
+    one worker together. Every other test goes wherever a worker is free."""
+    for item in items:
+        defs = getattr(item, "_fixtureinfo", None)
+        if defs and any(d.scope == "module" for ds in defs.name2fixturedefs.values() for d in ds):
+            item.add_marker(pytest.mark.xdist_group(item.module.__name__))
+
+
+# Expensive things are built once per test process (each pytest-xdist worker is one) and shared.
 @pytest.fixture(scope="session")
-def lo():
-    """One headless LibreOffice for every test that recalculates books in it (tests/lo_server.py)."""
+def lo(soffice):
+    """One LibreOffice for the whole session, driven over UNO (tests/lo_server.py): recalculate,
+    scan, convert to PDF or xlsx, run Basic, without starting soffice again for each book."""
     from .lo_engine import LibreOffice
 
     office = LibreOffice()
     yield office
     office.close()
+
+
+@pytest.fixture(scope="session")
+def example_export(tmp_path_factory):
+    """The example exported once per session (an ExportResult): copy the file before changing it."""
+    from perfeval_xl.bureau.export import export
+
+    return export(EXAMPLE, tmp_path_factory.mktemp("example-export") / "exported.xlsx")
+
+
+@pytest.fixture
+def exported_example(example_export, tmp_path):
+    """``example_export`` with a private copy of the file."""
+    dst = tmp_path / "exported" / example_export.path.name
+    dst.parent.mkdir()
+    shutil.copy(example_export.path, dst)
+    return example_export.model_copy(update={"path": dst})
+
+
+@pytest.fixture(scope="session")
+def example_pdf(lo, tmp_path_factory) -> Path:
+    """The example as LibreOffice prints it (rendered once per session; read it, do not change it)."""
+    return lo.convert(EXAMPLE, "pdf", tmp_path_factory.mktemp("example-pdf"))

@@ -21,7 +21,7 @@ from perfeval_xl.checks.assess import assess
 from perfeval_xl.engine import parse, rules
 from perfeval_xl.engine.parse import as_typed_in_percent_cell
 from perfeval_xl.engine.scheme import load
-from perfeval_xl.excel import native, udfs
+from perfeval_xl.formulas import native, udfs
 from perfeval_xl.forms.sets import template_sets
 from perfeval_xl.forms.template import build_workbook
 

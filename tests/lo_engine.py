@@ -1,4 +1,4 @@
-"""Client of tests/lo_server.py: one LibreOffice process for the whole test session."""
+"""Client of tests/lo_server.py: one LibreOffice process for a whole test session (per xdist worker)."""
 from __future__ import annotations
 
 import json
@@ -38,6 +38,18 @@ class LibreOffice:
     def pdf(self, path: Path, out: Path) -> Path:
         """``path`` (a workbook, recalculated, or a .docx) rendered to PDF at ``out``."""
         return Path(self._ask({"op": "pdf", "path": str(Path(path).resolve()), "out": str(Path(out).resolve())})["pdf"])
+
+    def convert(self, src: Path, fmt: str, out_dir: Path, recalc: bool = False) -> Path:
+        """What perfeval_xl.office.convert writes (``fmt`` pdf or xlsx), from this one process."""
+        out = Path(out_dir).resolve() / (Path(src).stem + "." + fmt)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        return Path(self._ask({"op": "convert", "path": str(Path(src).resolve()), "out": str(out),
+                               "recalc": recalc})["path"])
+
+    def basic(self, path: Path, call: dict | None = None) -> dict:
+        """The Basic modules LibreOffice imported from the book's VBA ({"libraries": …}), and
+        with ``call`` ({"function": "Lib.Module.F", "args": […]}) that call's "result"."""
+        return self._ask({"op": "basic", "path": str(Path(path).resolve()), "call": call})
 
     def close(self) -> None:
         if self.proc.poll() is None:

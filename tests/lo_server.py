@@ -9,11 +9,16 @@ Requests:
       open, recalculate, return every formula cell: [sheet, address, value]
   {"op": "pdf", "path": "/abs/book.xlsx", "out": "/abs/book.pdf"}
       open (a workbook recalculated, or a text document) and store it as PDF
+  {"op": "convert", "path": "/abs/book.xlsx", "out": "/abs/book.pdf", "recalc": false}
+      what ``soffice --convert-to`` writes (pdf, xlsx), after recalculating everything if asked
+  {"op": "basic", "path": "/abs/book.xlsm", "call": {"function": "Lib.Module.F", "args": [...]} or null}
+      the Basic modules LibreOffice's VBA importer found, and the result of calling one function
   {"op": "quit"}
 Values: numbers as floats, text as strings, an error cell as {"error": code}.
 """
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -72,9 +77,13 @@ def value_of(cell):
     return cell.getValue()
 
 
-def open_recalculated(desktop, path):
+def load(desktop, path, *props):
     url = uno.systemPathToFileUrl(os.path.abspath(path))
-    doc = desktop.loadComponentFromURL(url, "_blank", 0, (prop("Hidden", True),))
+    return desktop.loadComponentFromURL(url, "_blank", 0, (prop("Hidden", True), *props))
+
+
+def open_recalculated(desktop, path):
+    doc = load(desktop, path)
     doc.calculateAll()
     return doc
 
@@ -108,21 +117,61 @@ def scan(desktop, path):
         doc.close(True)
 
 
-def to_pdf(desktop, path, out):
-    doc = open_recalculated(desktop, path) if not path.endswith(".docx") else desktop.loadComponentFromURL(
-        uno.systemPathToFileUrl(os.path.abspath(path)), "_blank", 0, (prop("Hidden", True),))
+# What ``soffice --convert-to`` uses (perfeval_xl/office.py), per kind of document.
+FILTERS = {("calc", "pdf"): "calc_pdf_Export", ("calc", "xlsx"): "Calc MS Excel 2007 XML",
+           ("writer", "pdf"): "writer_pdf_Export"}
+# Loaded books keep their cached values unless a request recalculates (office.py's recalc=False).
+NO_RECALC_ON_LOAD = """<?xml version="1.0" encoding="UTF-8"?>
+<oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema">
+<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="OOXMLRecalcMode" oor:op="fuse"><value>1</value></prop></item>
+</oor:items>
+"""
+
+
+def convert(desktop, path, out, recalc):
+    doc = open_recalculated(desktop, path) if recalc else load(desktop, path)
     try:
-        spreadsheet = doc.supportsService("com.sun.star.sheet.SpreadsheetDocument")
-        doc.storeToURL(uno.systemPathToFileUrl(os.path.abspath(out)),
-                       (prop("FilterName", "calc_pdf_Export" if spreadsheet else "writer_pdf_Export"),))
+        kind = "calc" if doc.supportsService("com.sun.star.sheet.SpreadsheetDocument") else "writer"
+        fmt = os.path.splitext(out)[1][1:]
+        doc.storeToURL(uno.systemPathToFileUrl(out), (prop("FilterName", FILTERS[kind, fmt]),))
         return out
     finally:
         doc.close(True)
 
 
-def start_office():
-    """One headless soffice in a throwaway profile, listening on a free loopback port."""
-    profile = tempfile.mkdtemp(prefix="lo-uno-")
+def to_pdf(desktop, path, out):
+    """A workbook recalculated, or a text document, as PDF at ``out``."""
+    return convert(desktop, os.path.abspath(path), os.path.abspath(out), recalc=not path.endswith(".docx"))
+
+
+def basic(desktop, path, call):
+    """The document's Basic libraries (LibreOffice's import of its VBA), and one call's result."""
+    props = [prop("MacroExecutionMode", 4)]
+    if path.endswith(".xlam"):
+        props.append(prop("FilterName", "Calc MS Excel 2007 VBA XML"))
+    doc = load(desktop, path, *props)
+    try:
+        out = {"libraries": {}}
+        libs = doc.BasicLibraries
+        for lib in libs.getElementNames():
+            libs.loadLibrary(lib)
+            library = libs.getByName(lib)
+            out["libraries"][lib] = {m: library.getByName(m) for m in library.getElementNames()}
+        if call:
+            script = doc.getScriptProvider().getScript(
+                f"vnd.sun.star.script:{call['function']}?language=Basic&location=document")
+            out["result"] = script.invoke(tuple(call["args"]), (), ())[0]
+        return out
+    finally:
+        doc.close(True)
+
+
+def start_office(profile):
+    """One headless soffice in the throwaway ``profile``, listening on a free loopback port."""
+    user = os.path.join(profile, "user")
+    os.makedirs(user)
+    with open(os.path.join(user, "registrymodifications.xcu"), "w", encoding="utf-8") as fh:
+        fh.write(NO_RECALC_ON_LOAD)
     port = free_port()
     proc = subprocess.Popen(["soffice", f"-env:UserInstallation=file://{profile}", "--headless", "--invisible",
                              "--norestore", f"--accept=socket,host=127.0.0.1,port={port};urp;"],
@@ -131,7 +180,8 @@ def start_office():
 
 
 def main():
-    proc, port = start_office()
+    profile = tempfile.mkdtemp(prefix="lo-uno-")
+    proc, port = start_office(profile)
     try:
         ctx = connect(port)
         desktop = ctx.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop", ctx)
@@ -147,6 +197,10 @@ def main():
                     answer = {"pdf": to_pdf(desktop, req["path"], req["out"])}
                 elif req["op"] == "scan":
                     answer = {"cells": scan(desktop, req["path"])}
+                elif req["op"] == "convert":
+                    answer = {"path": convert(desktop, req["path"], req["out"], req["recalc"])}
+                elif req["op"] == "basic":
+                    answer = basic(desktop, req["path"], req["call"])
                 else:
                     answer = {"failure": f"unknown op {req['op']}"}
             except Exception as exc:  # report, keep serving
@@ -162,6 +216,7 @@ def main():
         except subprocess.TimeoutExpired:
             proc.terminate()
             proc.wait(timeout=30)
+        shutil.rmtree(profile, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -1,9 +1,7 @@
 """The add-in, checked by every independent reader available on Linux."""
 import filecmp
 import inspect
-import json
 import re
-import subprocess
 import zipfile
 from pathlib import Path
 
@@ -11,14 +9,12 @@ import pytest
 from oletools.olevba import VBA_Parser
 
 from perfeval_xl.excel import addin_build as ab
-from perfeval_xl.excel import udfs
+from perfeval_xl.formulas import udfs
 
 from .conftest import ROOT
 
 ADDIN = ROOT / "workbook" / ab.ADDIN_NAME
 STANDALONE = ROOT / "workbook" / ab.STANDALONE_NAME
-LO_PROBE = Path(__file__).with_name("lo_probe.py")
-SYSTEM_PYTHON = "/usr/bin/python3"  # LibreOffice's uno lives in the system Python
 
 
 def body(text: str) -> str:
@@ -57,16 +53,14 @@ def test_olevba_reads_back_every_module(path):
 
 
 @pytest.mark.parametrize("path", [ADDIN, STANDALONE], ids=lambda p: p.suffix)
-def test_libreoffice_imports_the_same_modules(path, soffice):
-    proc = subprocess.run([SYSTEM_PYTHON, str(LO_PROBE), str(path)], capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 0, proc.stderr
-    modules = json.loads(proc.stdout)["libraries"]["VBAProject"]
+def test_libreoffice_imports_the_same_modules(path, lo):
+    modules = lo.basic(path)["libraries"]["VBAProject"]
     for name, text in ab.vba_sources().items():
         assert name in modules, f"LibreOffice does not list {name}"
         assert body(modules[name]) == body(text), name
 
 
-def test_pure_vba_helper_runs_under_libreoffice_basic(tmp_path, soffice):
+def test_pure_vba_helper_runs_under_libreoffice_basic(tmp_path, lo):
     from pyopenvba._templates import EMPTY_XLSM_BYTES
 
     wb = tmp_path / "helpers.xlsm"
@@ -76,10 +70,8 @@ def test_pure_vba_helper_runs_under_libreoffice_basic(tmp_path, soffice):
     for chinese, codes in ab.VBA_TEXTS.items():
         assert ab.code_points(chinese) == codes
         assert f'PE_Text("{codes}")' in perf_eval
-        call = json.dumps({"function": "VBAProject.PerfEvalText.PE_Text", "args": [codes]})
-        proc = subprocess.run([SYSTEM_PYTHON, str(LO_PROBE), str(wb), call], capture_output=True, text=True, timeout=300)
-        assert proc.returncode == 0, proc.stderr
-        assert json.loads(proc.stdout)["result"] == chinese
+        call = {"function": "VBAProject.PerfEvalText.PE_Text", "args": [codes]}
+        assert lo.basic(wb, call)["result"] == chinese
     used = set(re.findall(r'PE_Text\("([0-9A-F ]+)"\)', perf_eval))
     assert used == set(ab.VBA_TEXTS.values())  # every code string in the VBA is a checked text
 
@@ -124,7 +116,7 @@ def test_udf_wrappers_declare_every_udf_with_its_arguments():
         params = inspect.signature(f).parameters.values()
         expected = ", ".join(("Optional " if p.default is not inspect.Parameter.empty else "") + p.name for p in params)
         assert declared[name] == expected, name
-        assert f'XLPy.CallUDF("perfeval_xl.excel.udfs", "{name}"' in vba
+        assert f'XLPy.CallUDF("perfeval_xl.formulas.udfs", "{name}"' in vba
 
 
 def test_xlwings_module_matches_the_pinned_package():
@@ -154,7 +146,7 @@ def test_install_and_uninstall_in_a_profile(tmp_path):
     assert filecmp.cmp(addin, ADDIN, shallow=False)
     text = conf.read_bytes().decode("utf-8")  # read_text would fold the CRLF VBA's Input # expects
     assert '"INTERPRETER_WIN","C:\\Python311\\pythonw.exe"\r\n' in text
-    assert '"UDF MODULES","perfeval_xl.excel.udfs"\r\n' in text
+    assert '"UDF MODULES","perfeval_xl.formulas.udfs"\r\n' in text
     assert ab.uninstall(profile) == [addin, conf]
     assert not addin.exists() and not conf.exists()
     assert ab.uninstall(profile) == []

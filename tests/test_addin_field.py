@@ -31,7 +31,7 @@ def test_udf_module_is_what_xlwings_import_functions_writes_with_an_error_value_
 
 
 def test_every_function_and_argument_gets_its_chinese_description():
-    from perfeval_xl.excel import udfs
+    from perfeval_xl.formulas import udfs
 
     registered = {m.rsplit("!", 1)[-1]: o for m, o in ab.import_functions().macro_options}
     assert set(registered) == {f.__name__ for f in udfs.UDFS}
@@ -203,6 +203,7 @@ def test_book_map_vba_agrees_with_the_fake():
 
 
 # ----------------------------------------------------------------------------- parsers and scanners
+@pytest.mark.xdist_group("antlr4")  # one worker: the parser's DFA cache, warmed by the first branch, serves the rest
 @pytest.mark.parametrize("branch", ["Win64", "Win32", "Mac"])
 def test_antlr4_vba_parses_every_module_for_each_branch(branch):
     from antlr4 import CommonTokenStream, InputStream

@@ -15,7 +15,7 @@ from perfeval_xl.bureau import stamp as st
 from perfeval_xl.bureau.collect import Collection, UnitResult, FormRow, collect
 from perfeval_xl.bureau.summary import write_summary
 from perfeval_xl.bureau.export import export
-from perfeval_xl.bureau.package import NS, custom_properties
+from perfeval_xl.book.package import NS, custom_properties
 from perfeval_xl.files import rewrite_zip
 
 from .conftest import EXAMPLE

@@ -6,7 +6,7 @@ import sys
 import openpyxl
 import pytest
 
-from perfeval_xl.excel import native
+from perfeval_xl.formulas import native
 from perfeval_xl.book import OpenpyxlBook
 from perfeval_xl.bureau.export import ExportRefused, export, verify
 from perfeval_xl.office import convert
@@ -19,8 +19,8 @@ def sha(path):
 
 
 @pytest.fixture
-def exported(example, tmp_path):
-    return export(example, tmp_path / "out" / "exported.xlsx")
+def exported(exported_example):
+    return exported_example
 
 
 def test_default_name_follows_the_bureau_convention(example):

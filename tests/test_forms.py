@@ -14,7 +14,6 @@ from perfeval_xl.bureau.export import export
 from perfeval_xl.checks.assess import assess
 from perfeval_xl.forms.sets import template_sets
 from perfeval_xl.forms.template import build_workbook
-from perfeval_xl.office import convert
 
 from .conftest import ROOT
 from .seeds import seed000, seed002
@@ -29,7 +28,7 @@ def _texts(wb) -> list[tuple[str, str, str]]:
 
 
 @pytest.mark.parametrize("tset", SETS, ids=lambda t: t.id)
-def test_report_year_drives_every_printed_year(tset, tmp_path, soffice):
+def test_report_year_drives_every_printed_year(tset, tmp_path, lo):
     """report_year = 2026: after LibreOffice recalculates, headings say 2026, 上年 columns 2025,
     and nothing says the set's own years any more."""
     wb = openpyxl.load_workbook(ROOT / "templates" / tset.filename)
@@ -37,7 +36,7 @@ def test_report_year_drives_every_printed_year(tset, tmp_path, soffice):
     assert sheet == wb.sheetnames[0] and wb[sheet][coord].value == tset.year
     wb[sheet][coord].value = 2026
     wb.save(tmp_path / tset.filename)
-    shown = _texts(openpyxl.load_workbook(convert(tmp_path / tset.filename, "xlsx", tmp_path / "lo", recalc=True),
+    shown = _texts(openpyxl.load_workbook(lo.convert(tmp_path / tset.filename, "xlsx", tmp_path / "lo", recalc=True),
                                           data_only=True))
     titles = [v for s, c, v in shown if re.fullmatch(r"A2", c)]
     assert len(titles) == len(wb.sheetnames)

@@ -6,7 +6,7 @@ import pytest
 from perfeval_xl.engine import rules
 from perfeval_xl.checks.assess import assess
 from perfeval_xl.book import OpenpyxlBook, split_ref
-from perfeval_xl.excel import native
+from perfeval_xl.formulas import native
 from perfeval_xl.forms.sets import template_sets
 from perfeval_xl.engine.scheme import load
 from perfeval_xl.forms.template import build_workbook

@@ -1,5 +1,5 @@
 """The package gate's two sheet scans agree. Plain sheets are scanned with regular expressions
-(bureau/package.py says why that is exact for them); every other sheet goes through expat. Here
+(book/package.py says why that is exact for them); every other sheet goes through expat. Here
 both scan the same XML: where the fast scan accepts a sheet, it finds what expat finds; where a
 sheet is unusual (comments, CDATA, prefixes, reordered or quoted attributes, entities, other
 encodings, a fake cell inside an attribute value), the fast scan declines and expat decides."""
@@ -11,11 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from openpyxl.utils import get_column_letter
 
-from perfeval_xl.bureau import package as pk
-from perfeval_xl.bureau import parts
-from perfeval_xl.bureau.export import export
+from perfeval_xl.book import package as pk
+from perfeval_xl.book import parts
 
-from .conftest import EXAMPLE
 
 # Excel declares the prefixes it uses (x14ac) on the root; a namespace-aware reader needs them
 NS = (b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
@@ -144,9 +142,9 @@ def test_random_plain_sheets_scan_alike(cells, cells_limit):
     assert outcome(fast, data, lim) == outcome(streamed, data, lim)
 
 
-def test_exports_are_plain(tmp_path):
+def test_exports_are_plain(example_export):
     """What this tool exports takes the fast scan: the speed figures are about real files."""
-    out = export(EXAMPLE, tmp_path / "导出.xlsx").path
+    out = example_export.path
     with zipfile.ZipFile(out) as z:
         sheets = [n for n in z.namelist() if n.startswith("xl/worksheets/sheet")]
         assert sheets and all(pk._plain_cells(z.read(n)) is not None for n in sheets)

@@ -12,9 +12,7 @@ import zipfile
 import openpyxl
 import pytest
 
-from perfeval_xl.bureau.export import export
-
-from .conftest import EXAMPLE, ROOT
+from .conftest import ROOT
 
 MEMORY = 500 * 1024 * 1024
 SECONDS = 10
@@ -37,9 +35,10 @@ def _sheet(rows) -> bytes:
 
 
 @pytest.fixture(scope="module")
-def hostile(tmp_path_factory):
+def hostile(tmp_path_factory, example_export):
     d = tmp_path_factory.mktemp("hostile")
-    good = export(EXAMPLE, d / "good.xlsx").path
+    good = d / "good.xlsx"
+    shutil.copy(example_export.path, good)
     sheet1 = "xl/worksheets/sheet1.xml"
     files = {}
     # 1 GB of sheet XML in 2 MB, in place of a real sheet (written as a stream of compressed blocks)
@@ -170,7 +169,8 @@ def test_workers_die_with_the_parent(tmp_path):
     script.write_text(
         "import os, sys, time\n"
         "from pathlib import Path\n"
-        "from perfeval_xl.bureau import workers, package\n"
+        "from perfeval_xl.book import package\n"
+        "from perfeval_xl.bureau import workers\n"
         "def slow(path):\n"
         "    time.sleep(120)\n"
         "lim = package.limits()\n"

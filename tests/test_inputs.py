@@ -13,7 +13,7 @@ from perfeval_xl.checks.assess import NUMERIC, assess, forms_in, identify
 from perfeval_xl.checks.catalogue import CATALOGUE
 from perfeval_xl.engine import scheme
 from perfeval_xl.engine.parse import ParseError, as_typed_in_percent_cell, read_rate
-from perfeval_xl.excel.udfs import PE_INDICATOR_SCORE, PE_QUAL_SCORE, PE_QUANT_SCORE, PE_ROW_SCORE
+from perfeval_xl.formulas.udfs import PE_INDICATOR_SCORE, PE_QUAL_SCORE, PE_QUANT_SCORE, PE_ROW_SCORE
 from perfeval_xl.forms.sets import template_sets
 from perfeval_xl.forms.template import build_workbook
 from tests.conftest import EXAMPLE

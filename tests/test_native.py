@@ -1,7 +1,7 @@
 """The native formulas, proven in a real independent engine: LibreOffice recalculates them.
 
 Without the add-in (LibreOffice here, WPS, Excel without Python) every PE_* call is #NAME?, so
-each score cell shows its native fallback (excel/native.py). Hypothesis fills the indicator rows
+each score cell shows its native fallback (formulas/native.py). Hypothesis fills the indicator rows
 of every template set with values as people type them; one LibreOffice process recalculates
 every book; each computed cell must equal what the add-in's UDF (the Python engine) shows, to
 0.01. Where the native reading is unsure it says NEEDS_ADDIN: allowed, counted, and never for the
@@ -15,7 +15,7 @@ import pytest
 from perfeval_xl.book import OpenpyxlBook
 from perfeval_xl.checks.assess import assess
 from perfeval_xl.engine.scheme import load
-from perfeval_xl.excel import native
+from perfeval_xl.formulas import native
 from perfeval_xl.forms.sets import template_sets
 
 from .conftest import EXAMPLE, TEMPLATES

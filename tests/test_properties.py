@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from perfeval_xl.engine import rules, scheme
-from perfeval_xl.excel import udfs
+from perfeval_xl.formulas import udfs
 from perfeval_xl.engine.rules import ScoreError
 
 anything = st.one_of(

@@ -1,10 +1,11 @@
 """Each ribbon button's Python entry point, end to end on the example, through a fake Excel."""
 import hashlib
+import shutil
 
 import openpyxl
 import pytest
 
-from perfeval_xl.bureau.export import export, verify
+from perfeval_xl.bureau.export import verify
 from perfeval_xl.checks.findings import RESULT_SHEET
 from perfeval_xl.excel import ribbon
 from perfeval_xl.excel.ribbon import ExcelUI, XlwingsBook, on_button
@@ -103,10 +104,11 @@ def test_open_template(excel, example):
     assert app.books.list[-1].fullname.endswith("2023_部门整体支出绩效自评（2）.xlsx")
 
 
-def test_collect(excel, example, tmp_path):
+def test_collect(excel, example_export, tmp_path):
     app, book = excel
     folder = tmp_path / "各单位"
-    export(example, folder / "甲.xlsx")
+    folder.mkdir()
+    shutil.copy(example_export.path, folder / "甲.xlsx")
     (folder / "坏.xlsx").write_bytes(b"%PDF-1.4")
     app.folder_to_pick = folder
     press(app, book, "collect")

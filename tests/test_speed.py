@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from perfeval_xl.engine import scheme
-from perfeval_xl.excel import udfs
+from perfeval_xl.formulas import udfs
 
 from .conftest import EXAMPLE, ROOT
 
@@ -63,7 +63,7 @@ def test_numpy_still_imports_after_openpyxl_in_a_command_line_run():
 
 def test_udfs_without_xlwings_are_the_plain_functions():
     out = run_python("import sys\n"
-                     "from perfeval_xl.excel import udfs\n"
+                     "from perfeval_xl.formulas import udfs\n"
                      "print('xlwings' in sys.modules, hasattr(udfs.PE_RATE, '__xlfunc__'), udfs.PE_RATE(35, 40))")
     assert out == "False False 0.875"
 
@@ -71,7 +71,7 @@ def test_udfs_without_xlwings_are_the_plain_functions():
 def test_vba_wrappers_are_the_same_whichever_module_loads_first():
     """udfs.py imported first without xlwings, then the add-in build: the committed .bas again."""
     out = run_python("import sys\n"
-                     "from perfeval_xl.excel import udfs\n"
+                     "from perfeval_xl.formulas import udfs\n"
                      "assert 'xlwings' not in sys.modules\n"
                      "from perfeval_xl.excel import addin_build as ab\n"
                      "committed = (ab.MACROS / ab.UDF_VBA).read_text(encoding='utf-8')\n"
@@ -121,7 +121,8 @@ def test_the_fast_yaml_loader_reads_report_texts_and_examples_as_the_reference_l
 def test_what_every_export_of_a_template_shares_is_parsed_once(tmp_path):
     """A 汇总 of one template's exports parses workbook.xml and styles.xml once, and derives the
     canonical name lines and the field map once."""
-    from perfeval_xl.bureau import package, stamp
+    from perfeval_xl.book import package
+    from perfeval_xl.bureau import stamp
     from perfeval_xl.bureau.export import export
 
     paths = [export(EXAMPLE, tmp_path / f"{i}.xlsx").path for i in range(2)]

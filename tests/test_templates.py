@@ -8,7 +8,6 @@ import pytest
 from perfeval_xl.forms.example import write_example
 from perfeval_xl.forms.layout import BOOK_NAMES
 from perfeval_xl.forms.sets import template_sets
-from perfeval_xl.office import convert
 from perfeval_xl.forms.template import COMPUTED_FILL, INPUT_FILL, build_templates
 
 from .conftest import EXAMPLE, ROOT, TEMPLATES
@@ -60,18 +59,17 @@ def test_score_sheets_print_every_standard_verbatim():
 
 
 @pytest.mark.parametrize("path", TEMPLATES + [EXAMPLE], ids=lambda p: p.name)
-def test_libreoffice_opens_recalculates_and_renders(path, tmp_path, soffice):
-    again = convert(path, "xlsx", tmp_path / "xlsx", recalc=True)
+def test_libreoffice_opens_recalculates_and_renders(path, tmp_path, lo):
+    again = lo.convert(path, "xlsx", tmp_path / "xlsx", recalc=True)
     wb = openpyxl.load_workbook(again)
     assert set(openpyxl.load_workbook(path).sheetnames) <= set(wb.sheetnames)
-    pdf = convert(path, "pdf", tmp_path / "pdf")
+    pdf = lo.convert(path, "pdf", tmp_path / "pdf")
     info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
     pages = int(next(line.split()[-1] for line in info.splitlines() if line.startswith("Pages:")))
     assert pages >= len(wb.sheetnames) - 1
 
 
-def test_a_page_becomes_a_picture(tmp_path, soffice):
-    pdf = convert(EXAMPLE, "pdf", tmp_path)
-    subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", "2", "-l", "2", str(pdf), str(tmp_path / "page")], check=True)
+def test_a_page_becomes_a_picture(tmp_path, example_pdf):
+    subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", "2", "-l", "2", str(example_pdf), str(tmp_path / "page")], check=True)
     png = next(tmp_path.glob("page*.png"))
     assert png.stat().st_size > 10_000  # a rendered form, not a blank page

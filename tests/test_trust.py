@@ -13,7 +13,7 @@ import openpyxl
 import pytest
 
 from perfeval_xl.book import OpenpyxlBook
-from perfeval_xl.bureau import package as pk
+from perfeval_xl.book import package as pk
 from perfeval_xl.bureau import signing
 from perfeval_xl.bureau import stamp as st
 from perfeval_xl.bureau.collect import collect, exported_instant

@@ -4,10 +4,10 @@ Attribute VB_Name = "xlwings_udfs"
 Function PE_EXEC_SCORE(budget, spent, Optional weight)
     #If App = "Microsoft Excel" Then
         If TypeOf Application.Caller Is Range Then On Error GoTo failed
-        PE_EXEC_SCORE = XLPy.CallUDF("perfeval_xl.excel.udfs", "PE_EXEC_SCORE", Array(budget, spent, weight), ActiveWorkbook, Application.Caller)
+        PE_EXEC_SCORE = XLPy.CallUDF("perfeval_xl.formulas.udfs", "PE_EXEC_SCORE", Array(budget, spent, weight), ActiveWorkbook, Application.Caller)
         Exit Function
     #Else
-        PE_EXEC_SCORE = XLPy.CallUDF("perfeval_xl.excel.udfs", "PE_EXEC_SCORE", Array(budget, spent, weight))
+        PE_EXEC_SCORE = XLPy.CallUDF("perfeval_xl.formulas.udfs", "PE_EXEC_SCORE", Array(budget, spent, weight))
         Exit Function
     #End If
 failed:
@@ -17,10 +17,10 @@ End Function
 Function PE_GRADE(total)
     #If App = "Microsoft Excel" Then
         If TypeOf Application.Caller Is Range Then On Error GoTo failed
-        PE_GRADE = XLPy.CallUDF("perfeval_xl.excel.udfs", "PE_GRADE", Array(total), ActiveWorkbook, Application.Caller)
+        PE_GRADE = XLPy.CallUDF("perfeval_xl.formulas.udfs", "PE_GRADE", Array(total), ActiveWorkbook, Application.Caller)
         Exit Function
     #Else
-        PE_GRADE = XLPy.CallUDF("perfeval_xl.excel.udfs", "PE_GRADE", Array(total))
+        PE_GRADE = XLPy.CallUDF("perfeval_xl.formulas.udfs", "PE_GRADE", Array(total))
         Exit Function
     #End If
 failed:
@@ -30,10 +30,10 @@ End Function
 Function PE_INDICATOR_SCORE(name, value, Optional scheme_id, Optional weight)
     #If App = "Microsoft Excel" Then
         If TypeOf Application.Caller Is Range Then On Error GoTo failed
-        PE_INDICATOR_SCORE = XLPy.CallUDF("perfeval_xl.excel.udfs", "PE_INDICATOR_SCORE", Array(name, value, scheme_id, weight), ActiveWorkbook, Application.Caller)
+        PE_INDICATOR_SCORE = XLPy.CallUDF("perfeval_xl.formulas.udfs", "PE_INDICATOR_SCORE", Array(name, value, scheme_id, weight), ActiveWorkbook, Application.Caller)
         Exit Function
     #Else
-        PE_INDICATOR_SCORE = XLPy.CallUDF("perfeval_xl.excel.udfs", "PE_INDICATOR_SCORE", Array(name, value, scheme_id, weight))
+        PE_INDICATOR_SCORE = XLPy.CallUDF("perfeval_xl.formulas.udfs", "PE_INDICATOR_SCORE", Array(name, value, scheme_id, weight))
         Exit Function
     #End If
 failed:
@@ -43,10 +43,10 @@ End Function
 Function PE_QUAL_SCORE(weight, level, ratio)
     #If App = "Microsoft Excel" Then
         If TypeOf Application.Caller Is Range Then On Error GoTo failed
-        PE_QUAL_SCORE = XLPy.CallUDF("perfeval_xl.excel.udfs", "PE_QUAL_SCORE", Array(weight, level, ratio), ActiveWorkbook, Application.Caller)
+        PE_QUAL_SCORE = XLPy.CallUDF("perfeval_xl.formulas.udfs", "PE_QUAL_SCORE", Array(weight, level, ratio), ActiveWorkbook, Application.Caller)
         Exit Function
     #Else
-        PE_QUAL_SCORE = XLPy.CallUDF("perfeval_xl.excel.udfs", "PE_QUAL_SCORE", Array(weight, level, ratio))
+        PE_QUAL_SCORE = XLPy.CallUDF("perfeval_xl.formulas.udfs", "PE_QUAL_SCORE", Array(weight, level, ratio))
         Exit Function
     #End If
 failed:
@@ -56,10 +56,10 @@ End Function
 Function PE_QUANT_SCORE(weight, target, actual, Optional reverse)
     #If App = "Microsoft Excel" Then
         If TypeOf Application.Caller Is Range Then On Error GoTo failed
-        PE_QUANT_SCORE = XLPy.CallUDF("perfeval_xl.excel.udfs", "PE_QUANT_SCORE", Array(weight, target, actual, reverse), ActiveWorkbook, Application.Caller)
+        PE_QUANT_SCORE = XLPy.CallUDF("perfeval_xl.formulas.udfs", "PE_QUANT_SCORE", Array(weight, target, actual, reverse), ActiveWorkbook, Application.Caller)
         Exit Function
     #Else
-        PE_QUANT_SCORE = XLPy.CallUDF("perfeval_xl.excel.udfs", "PE_QUANT_SCORE", Array(weight, target, actual, reverse))
+        PE_QUANT_SCORE = XLPy.CallUDF("perfeval_xl.formulas.udfs", "PE_QUANT_SCORE", Array(weight, target, actual, reverse))
         Exit Function
     #End If
 failed:
@@ -69,10 +69,10 @@ End Function
 Function PE_RATE(numerator, denominator)
     #If App = "Microsoft Excel" Then
         If TypeOf Application.Caller Is Range Then On Error GoTo failed
-        PE_RATE = XLPy.CallUDF("perfeval_xl.excel.udfs", "PE_RATE", Array(numerator, denominator), ActiveWorkbook, Application.Caller)
+        PE_RATE = XLPy.CallUDF("perfeval_xl.formulas.udfs", "PE_RATE", Array(numerator, denominator), ActiveWorkbook, Application.Caller)
         Exit Function
     #Else
-        PE_RATE = XLPy.CallUDF("perfeval_xl.excel.udfs", "PE_RATE", Array(numerator, denominator))
+        PE_RATE = XLPy.CallUDF("perfeval_xl.formulas.udfs", "PE_RATE", Array(numerator, denominator))
         Exit Function
     #End If
 failed:
@@ -82,10 +82,10 @@ End Function
 Function PE_ROW_SCORE(weight, target, actual, Optional direction, Optional level, Optional ratio, Optional year)
     #If App = "Microsoft Excel" Then
         If TypeOf Application.Caller Is Range Then On Error GoTo failed
-        PE_ROW_SCORE = XLPy.CallUDF("perfeval_xl.excel.udfs", "PE_ROW_SCORE", Array(weight, target, actual, direction, level, ratio, year), ActiveWorkbook, Application.Caller)
+        PE_ROW_SCORE = XLPy.CallUDF("perfeval_xl.formulas.udfs", "PE_ROW_SCORE", Array(weight, target, actual, direction, level, ratio, year), ActiveWorkbook, Application.Caller)
         Exit Function
     #Else
-        PE_ROW_SCORE = XLPy.CallUDF("perfeval_xl.excel.udfs", "PE_ROW_SCORE", Array(weight, target, actual, direction, level, ratio, year))
+        PE_ROW_SCORE = XLPy.CallUDF("perfeval_xl.formulas.udfs", "PE_ROW_SCORE", Array(weight, target, actual, direction, level, ratio, year))
         Exit Function
     #End If
 failed:
@@ -95,10 +95,10 @@ End Function
 Function PE_WEIGHTED_AVG(scores, Optional weights)
     #If App = "Microsoft Excel" Then
         If TypeOf Application.Caller Is Range Then On Error GoTo failed
-        PE_WEIGHTED_AVG = XLPy.CallUDF("perfeval_xl.excel.udfs", "PE_WEIGHTED_AVG", Array(scores, weights), ActiveWorkbook, Application.Caller)
+        PE_WEIGHTED_AVG = XLPy.CallUDF("perfeval_xl.formulas.udfs", "PE_WEIGHTED_AVG", Array(scores, weights), ActiveWorkbook, Application.Caller)
         Exit Function
     #Else
-        PE_WEIGHTED_AVG = XLPy.CallUDF("perfeval_xl.excel.udfs", "PE_WEIGHTED_AVG", Array(scores, weights))
+        PE_WEIGHTED_AVG = XLPy.CallUDF("perfeval_xl.formulas.udfs", "PE_WEIGHTED_AVG", Array(scores, weights))
         Exit Function
     #End If
 failed:

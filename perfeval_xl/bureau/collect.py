@@ -31,7 +31,7 @@ import pandas as pd
 from pydantic import BaseModel
 
 from perfeval_xl.book import BookError
-from perfeval_xl.bureau import package as pk
+from perfeval_xl.book import package as pk
 from perfeval_xl.bureau import stamp as st
 from perfeval_xl.bureau import trust
 from perfeval_xl.bureau.units import normalise, normalised_registry

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Iterable
 
 from perfeval_xl.book import BookError
-from perfeval_xl.bureau import package as pk
+from perfeval_xl.book import package as pk
 from perfeval_xl.bureau import stamp as st
 from perfeval_xl.bureau.collect import COUNTED, KIND, Collection, UnitResult, Weighting, collect, display_name, find_files
 from perfeval_xl.checks.assess import TOLERANCE, blank, number

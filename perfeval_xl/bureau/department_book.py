@@ -385,7 +385,7 @@ def read(path: Path) -> tuple[dict[str, object], dict[str, rd.Table]]:
     """A 部门汇总's properties and its tables, values as the cells hold them (after the gate)."""
     import openpyxl
 
-    from perfeval_xl.bureau.package import open_package
+    from perfeval_xl.book.package import open_package
 
     open_package(Path(path))
     try:

@@ -25,7 +25,7 @@ from perfeval_xl.book import BookError, OpenpyxlBook, split_ref
 from perfeval_xl.bureau import stamp as st
 from perfeval_xl.bureau.stamp import HASH_PROP, KEY_ID_PROP, SIGNATURE_PROP, STAMP_PREFIX, Verification, verify
 from perfeval_xl.checks.assess import Assessment, assess, blank, forms_in, identify
-from perfeval_xl.excel import native
+from perfeval_xl.formulas import native
 from perfeval_xl.checks.findings import write_result_sheet
 from perfeval_xl.files import atomic_write, rewrite_zip
 from perfeval_xl.forms.layout import Form
@@ -80,7 +80,7 @@ def default_name(a: Assessment) -> str:
 def _freeze_values(book: OpenpyxlBook, wb) -> None:
     """Replace every formula by the value it computes (UDF-free for any spreadsheet program).
     All values are computed first, so no formula ever sees a half-frozen workbook. The hidden
-    helper cells of the native formulas (excel/native.py) leave the export with their names and
+    helper cells of the native formulas (formulas/native.py) leave the export with their names and
     columns: a frozen score needs no reading of its inputs, and every reader of the export (the
     bureau's gate, stamp and 汇总) then handles a third of the cells and a fifth of the names."""
     formulas = [(ws.title, cell) for ws in wb.worksheets for row in ws.iter_rows() for cell in row

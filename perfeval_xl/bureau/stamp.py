@@ -23,7 +23,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from perfeval_xl.book import BookError, ValuesBook, grid_positions, split_ref
-from perfeval_xl.bureau import package as pk
+from perfeval_xl.book import package as pk
 
 STAMP_PREFIX = "perfeval."
 HASH_PROP = "perfeval.sha256"

@@ -21,7 +21,7 @@ from multiprocessing.connection import wait
 from pathlib import Path
 from typing import Callable
 
-from perfeval_xl.bureau.package import Limits
+from perfeval_xl.book.package import Limits
 
 
 def _die_with_parent(parent: int) -> None:

@@ -2,7 +2,7 @@
 
 Sources live in xlmacros/: our VBA (ASCII, since VBA is stored in code page 1252), the ribbon
 XML (UTF-8, where the Chinese labels are), and three generated modules: the UDF wrappers made by
-xlwings' own generator from perfeval_xl/excel/udfs.py, and the xlwings add-in module and Dictionary
+xlwings' own generator from perfeval_xl/formulas/udfs.py, and the xlwings add-in module and Dictionary
 class copied from the pinned xlwings wheel (the VBA must match the Python package exactly).
 pyOpenVBA writes them into an Office-made empty .xlam; the ribbon is added by zip editing.
 """
@@ -32,7 +32,7 @@ MACROS = ROOT / "xlmacros"
 ADDIN_NAME = "绩效自评.xlam"
 STANDALONE_NAME = "绩效自评_示例（含宏）.xlsm"
 PROJECT_NAME = "perfeval"  # xlwings config: %USERPROFILE%\.perfeval\perfeval.conf
-UDF_MODULE = "perfeval_xl.excel.udfs"
+UDF_MODULE = "perfeval_xl.formulas.udfs"
 UDF_VBA = "PerfEvalUDFs.bas"  # holds xlwings' module xlwings_udfs, exactly as Import Functions writes it
 DESCRIPTIONS_VBA = "PerfEvalDescriptions.bas"
 XLWINGS_VBA = "xlwings.bas"
@@ -109,7 +109,7 @@ def import_functions() -> _CapturingWorkbook:
             with mock.patch.multiple(xlwings, func=xw_udfs.xlfunc, arg=xw_udfs.xlarg, ret=xw_udfs.xlret,
                                      sub=xw_udfs.xlsub):
                 spec = importlib.util.spec_from_file_location("perfeval_xl._udfs_for_vba",
-                                                              Path(__file__).with_name("udfs.py"))
+                                                              importlib.util.find_spec(UDF_MODULE).origin)
                 module = importlib.util.module_from_spec(spec)
                 spec.loader.exec_module(module)
             # get_udf_module would open the workbook in Excel to look for embedded code: give it ours.

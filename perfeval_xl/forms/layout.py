@@ -14,6 +14,7 @@ REPORT_YEAR = "report_year"  # the year the report is about (an input on the fir
 # Facts of the whole workbook: named at workbook level, so every sheet's headings can use them.
 BOOK_NAMES = (REPORT_YEAR, "region")
 NOT_APPLICABLE = "不适用"  # a 评分表 row the unit marks so (its …_na cell): not scored, rescaled total
+TEMPLATE_PROP = "perfeval.template"  # the custom document property naming a workbook's template set
 
 FieldKind = Literal["text", "number", "money", "percent", "int", "score", "choice", "date"]
 
@@ -54,7 +55,7 @@ class F:
     default: object = None  # an editable input pre-filled in the template
     hint: str = ""  # the input message, when the kind alone does not say it (forms/guidance.py)
     # Hidden cells the formula reads, (name, formula) placed right of the form on the same row:
-    # the native reading of typed values (excel/native.py), never edited by hand.
+    # the native reading of typed values (formulas/native.py), never edited by hand.
     helpers: tuple[tuple[str, str], ...] = ()
 
     @property

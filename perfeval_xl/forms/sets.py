@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import functools
 
-from perfeval_xl.excel import native
+from perfeval_xl.formulas import native
 
 from perfeval_xl.forms.guidance import ACTUAL_HINT, TARGET_HINT, ratio_hint, scored_hint, scored_note, weight_hint
 

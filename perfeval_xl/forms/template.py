@@ -25,11 +25,10 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from perfeval_xl import __version__
 from perfeval_xl.files import save_reproducible
 from perfeval_xl.forms.guidance import input_message
-from perfeval_xl.forms.layout import BOOK_NAMES, NOT_APPLICABLE, REPORT_YEAR, F, Form, T, TemplateSet
+from perfeval_xl.forms.layout import BOOK_NAMES, NOT_APPLICABLE, REPORT_YEAR, TEMPLATE_PROP, F, Form, T, TemplateSet
 from perfeval_xl.forms.printing import print_whole
-from perfeval_xl.excel.native import blank
+from perfeval_xl.formulas.native import blank
 
-TEMPLATE_PROP = "perfeval.template"
 VERSION_PROP = "perfeval.version"
 
 FONT = "宋体"
@@ -182,7 +181,7 @@ def helper_columns(form: Form) -> dict[str, str]:
 
 
 def write_helpers(ws, form: Form) -> None:
-    """The hidden helper cells (native reading of typed values, excel/native.py), named, grey, and
+    """The hidden helper cells (native reading of typed values, formulas/native.py), named, grey, and
     in hidden columns outside the print area; hidden, not protected, so that a curious
     accountant can unhide them and see how a value was read."""
     where = helper_columns(form)

@@ -1,7 +1,7 @@
 """The small book interface every command works through, and its openpyxl implementation.
 
 Fields are found by their sheet-scoped defined names. ``get`` returns what Excel would show:
-for formula cells the value is computed headless by formula.py with the PE_* UDFs bound.
+for formula cells the value is computed headless by formulas/evaluator.py with the PE_* UDFs bound.
 The xlwings implementation (addin.py) answers the same calls from the open workbook in Excel.
 """
 from __future__ import annotations
@@ -16,13 +16,9 @@ import openpyxl
 from openpyxl.utils import column_index_from_string, quote_sheetname, range_boundaries
 from openpyxl.utils.cell import coordinate_from_string
 
-from perfeval_xl.formula import Evaluator, FormulaError
-from perfeval_xl.forms.template import TEMPLATE_PROP
-
-
-class BookError(Exception):
-    """A file that cannot be read as a workbook at all (exit code 2)."""
-
+from perfeval_xl.book.package import BookError, open_package
+from perfeval_xl.formulas.evaluator import Evaluator, FormulaError
+from perfeval_xl.forms.layout import TEMPLATE_PROP
 
 class Book(Protocol):
     path: Path | None
@@ -58,10 +54,8 @@ class OpenpyxlBook:
 
     @classmethod
     def open(cls, path: Path, keep_vba: bool | None = None, keep_links: bool = True) -> "OpenpyxlBook":
-        """Open a workbook after the package gate (bureau/package.py: size, bombs, far cells,
+        """Open a workbook after the package gate (book/package.py: size, bombs, far cells,
         XML entities, encrypted or PDF files are refused with a Chinese reason)."""
-        from perfeval_xl.bureau.package import open_package
-
         path = Path(path)
         data = open_package(path).data  # read once: openpyxl parses the bytes the gate checked
         if keep_vba is None:

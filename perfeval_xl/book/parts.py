@@ -10,7 +10,10 @@ import zipfile
 from dataclasses import dataclass, fields, replace
 from xml.parsers import expat
 
-from perfeval_xl.book import BookError
+
+class BookError(Exception):
+    """A file that cannot be read as a workbook at all (exit code 2)."""
+
 
 # ----------------------------------------------------------------------------- limits (data)
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ import zipfile
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from perfeval_xl.bureau.parts import (MB, NS, Limits, PackageRefused, _DECLARATION, _ENCODING, _expat, _feed,
+from perfeval_xl.book.parts import (MB, NS, Limits, PackageRefused, _DECLARATION, _ENCODING, _expat, _feed,
                                       _read, _tree, _utf8_only)
 
 _COL = re.compile(r"([A-Za-z]{1,3})(\d+)$")  # a cell reference such as XFD1048576 (not metadata)

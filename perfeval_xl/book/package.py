@@ -32,13 +32,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
 
-from perfeval_xl.book import BookError
 from perfeval_xl.files import os_message
 # The gate's parts, importable from here as before (the command line, the tests):
-from perfeval_xl.bureau.parts import (ENV, MB, METADATA_PARTS, NS, Limits, PackageRefused,  # noqa: F401
-                                      _check_prolog, _read, _refuse_by_header, _tree, limits)
-from perfeval_xl.bureau.sheets import (SheetInfo, _plain_cells, _scan_plain, _scan_sheet,  # noqa: F401
-                                       _scan_streamed, _shared_text)
+from perfeval_xl.book.parts import (ENV, MB, METADATA_PARTS, NS, BookError, Limits, PackageRefused,  # noqa: F401
+                                    _check_prolog, _read, _refuse_by_header, _tree, limits)
+from perfeval_xl.book.sheets import (SheetInfo, _plain_cells, _scan_plain, _scan_sheet,  # noqa: F401
+                                     _scan_streamed, _shared_text)
 
 
 # ----------------------------------------------------------------------------- metadata

@@ -4,7 +4,7 @@ It lets a workbook be recalculated headless exactly as Excel does with the add-i
 numbers, strings, names, A1 references (also 'Sheet'!$A$1), ranges inside functions, the
 operators + - * / & = <> < > <= >=, the functions IF, IFERROR, SUM, N, ROUND, MIN, MAX, AND, OR,
 TRIM, ISNUMBER, ISTEXT and PE_*. IF and IFERROR are lazy: the branch not taken is parsed, not
-evaluated, so the native fallback of ``IFERROR(PE_…(…), <native>)`` (excel/native.py, proven
+evaluated, so the native fallback of ``IFERROR(PE_…(…), <native>)`` (formulas/native.py, proven
 in LibreOffice by tests/test_native.py) is never needed here while the UDFs answer.
 Anything else is reported as an unsupported formula rather than guessed at.
 """
@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import re
 from decimal import InvalidOperation, ROUND_HALF_UP, Decimal
+from functools import lru_cache
 from typing import Callable
 
-from perfeval_xl.excel import udfs
+from perfeval_xl.formulas import udfs
 
 _TOKEN = re.compile(r"""
     (?P<ws>\s+)
@@ -30,7 +31,8 @@ class FormulaError(ValueError):
     pass
 
 
-def tokenize(text: str) -> list[tuple[str, str]]:
+@lru_cache(maxsize=65536)  # every export, score and validate of a template evaluates the same formulas
+def tokenize(text: str) -> tuple[tuple[str, str], ...]:
     out, pos = [], 0
     while pos < len(text):
         m = _TOKEN.match(text, pos)
@@ -39,7 +41,7 @@ def tokenize(text: str) -> list[tuple[str, str]]:
         pos = m.end()
         if m.lastgroup != "ws":
             out.append((m.lastgroup, m.group()))
-    return out
+    return tuple(out)
 
 
 def _num(v):
