@@ -316,7 +316,13 @@ def _limit_option(s: argparse.ArgumentParser) -> None:
 def cmd_bundle(args) -> int:
     from perfeval_xl.excel.bundle import build_bundle
 
-    for path in build_bundle(Path(args.output), args.python, args.platform, runtime_url=args.runtime_url):
+    pinned = None
+    if args.runtime_pins:  # IT's own pins (the same JSON as the package's runtimes.json), e.g. a newer patch release
+        import json
+
+        pinned = json.loads(Path(args.runtime_pins).read_text(encoding="utf-8"))
+    for path in build_bundle(Path(args.output), args.python, args.platform, runtime_url=args.runtime_url,
+                             pinned=pinned):
         print(f"已生成：{path}")
     print("离线安装检查通过：自带的 Python 与登记的 SHA-256 一致；pip --no-index 可为每个 Python 版本从 wheels 解析"
           " perfeval-xl 及全部依赖。")
@@ -435,6 +441,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help=f"Python 版本（默认 {' '.join(versions)}）")
     s.add_argument("--runtime-url", default=PYTHON_ORG,
                    help="Python 嵌入式版本的下载地址（python.org 或其镜像，目录结构相同；默认 %(default)s）")
+    s.add_argument("--runtime-pins", metavar="FILE.json",
+                   help="自行登记的 Python 版本及其 SHA-256（格式同本工具的 runtimes.json；默认用本工具登记的）")
     s.add_argument("-o", "--output", required=True, help="输出文件夹")
     s.set_defaults(func=cmd_bundle)
     s = sub.add_parser("templates", help="由版式定义重新生成模板和示例工作簿")

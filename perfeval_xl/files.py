@@ -78,6 +78,8 @@ def os_message(exc: OSError) -> str:
     if path is not None and path.name.startswith(".~"):
         path = path.parent
     name = f"“{path}”" if path is not None else "文件"
+    if exc.errno is None and exc.args:  # raised by us with a sentence of its own (a download refused…)
+        return str(exc)
     if isinstance(exc, IsADirectoryError):
         return f"{name}是文件夹，不是文件：请指定工作簿文件（.xlsx）"
     if isinstance(exc, NotADirectoryError):

@@ -10,6 +10,7 @@ import subprocess
 
 import pytest
 
+from .test_bundle import mirror
 from .conftest import EXAMPLE, ROOT
 
 VENV = ROOT / ".runtime-venv"
@@ -44,9 +45,11 @@ def cheapest_calls(tmp) -> list[list[str]]:
             ["export", book, "-o", exported, "--no-sign"], ["verify", exported],
             ["keys", "issue", "--unit", "甲单位", "-o", str(tmp / "keys")],
             ["collect", exported, "-o", str(tmp / "汇总.xlsx"), "--workers", "0"],
+            ["department", exported, "--roster", str(tmp / "名单.txt"), "-o", str(tmp / "部门汇总.xlsx"), "--workers", "0"],
             ["templates", "--scheme", str(ROOT / "docs" / "example-edition.yaml"), "-o", str(tmp / "edition")],
             ["build-addin", "--out", str(tmp / "addin")], ["addin", "uninstall", "--profile", str(tmp / "profile")],
-            ["bundle", "--platform", "win_amd64", "--python", "3.11", "-o", str(tmp / "离线安装")]]
+            ["bundle", "--platform", "win_amd64", "--python", "3.11", "-o", str(tmp / "离线安装"),
+             "--runtime-url", (tmp / "mirror").as_uri(), "--runtime-pins", str(tmp / "pins.json")]]
 
 
 @pytest.fixture(scope="module")
@@ -70,6 +73,9 @@ def test_the_environment_has_no_dev_extra(runtime_python, tmp_path):
 
 def test_every_command_runs_with_the_runtime_dependencies_only(runtime_python, tmp_path):
     shutil.copy(EXAMPLE, tmp_path / EXAMPLE.name)
+    # python.org is out of reach here: a mirror of stand-in runtimes and pins that match them
+    (tmp_path / "名单.txt").write_text("岳阳市公共租赁房屋运营服务中心（本级）\n", encoding="utf-8")
+    (tmp_path / "pins.json").write_text(json.dumps(mirror(tmp_path / "mirror", ["3.11"])), encoding="utf-8")
     calls = cheapest_calls(tmp_path)
     helps = [[argv[0], "--help"] for argv in calls] + [["--help"]]
     proc = run_in_venv(runtime_python, ["-c", DRIVER, json.dumps(helps + calls)], tmp_path)

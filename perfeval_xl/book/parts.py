@@ -36,7 +36,7 @@ class Limits:
     max_merged_cells: int = 200_000  # cells inside merged ranges, summed over the workbook
     max_meta_mb: float = 10          # one XML part other than a sheet or the shared strings (styles.xml…)
     file_seconds: float = 10         # one reading command, or one file of collect, in its worker
-    worker_mb: int = 500             # address space of that worker process
+    worker_mb: int = 500             # address space that reading one file may add in its worker
 
 
 LIMIT_TEXT = {

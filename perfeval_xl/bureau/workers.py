@@ -5,7 +5,7 @@ loop. A ``ProcessPoolExecutor`` breaks for good when one worker dies, and cannot
 task; here each worker takes one file at a time over its own pipe, so the parent always knows
 which file a dead or late worker held, records a reason for it, and starts a fresh worker.
 
-Each worker: limits its address space (RLIMIT_AS) to ``Limits.worker_mb``; asks the kernel to
+Each worker: limits its address space (RLIMIT_AS) to ``Limits.worker_mb`` beyond what it inherited; asks the kernel to
 kill it when the parent dies (PR_SET_PDEATHSIG on Linux) and also watches its parent (other
 systems); runs in its own process group, so killing it takes anything it started.
 """
@@ -43,11 +43,26 @@ def _die_with_parent(parent: int) -> None:
     threading.Thread(target=watch, daemon=True).start()
 
 
+def _address_space() -> int:
+    """This process's address space in bytes (Linux), 0 where it cannot be told."""
+    try:
+        with open("/proc/self/statm") as fh:
+            return int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError, AttributeError):
+        return 0
+
+
 def _limit_memory(mb: int) -> None:
+    """What one file may add: ``mb`` beyond the address space the worker inherited from its
+    parent (a command's parent holds its libraries, ~250 MB; a test process holds far more), never
+    above a limit already set on the process."""
     try:
         import resource
 
-        limit = mb * 1024 * 1024
+        limit = _address_space() + mb * 1024 * 1024
+        _, hard = resource.getrlimit(resource.RLIMIT_AS)
+        if hard != resource.RLIM_INFINITY:
+            limit = min(limit, hard)
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     except (ImportError, ValueError, OSError):  # Windows has no RLIMIT_AS: the time-out still holds
         pass

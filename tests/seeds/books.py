@@ -44,7 +44,7 @@ def seed_book(seed: str) -> OpenpyxlBook:
     if seed == "001":
         from perfeval_xl.forms.example import build_example
 
-        book = build_example()
+        book = OpenpyxlBook(build_example())
     else:
         book = {"000": lambda: fill(seed000), "002": lambda: fill(seed002, seed002.ADJUSTED),
                 "004": fill_yaml}[seed]()
