@@ -90,6 +90,11 @@ FUNCTIONS: dict[str, Callable] = {
 FUNCTIONS.update({f.__name__: f for f in udfs.UDFS})
 
 
+# Formula → {token index where a branch not taken starts: index where it ends}, for every
+# Evaluator of this process (the templates' few hundred distinct formulas, each evaluated often).
+_SKIPPED: dict[str, dict[int, int]] = {}
+
+
 class Evaluator:
     """Evaluate one formula; ``resolve(kind, text)`` returns the value of a name or reference
     (a list of values for a range)."""
@@ -100,6 +105,7 @@ class Evaluator:
 
     def evaluate(self, formula: str):
         self.tokens = tokenize(formula.lstrip("="))
+        self.skipped = _SKIPPED.setdefault(formula, {})
         self.i = 0
         value = self._compare()
         if self.i != len(self.tokens):
@@ -196,14 +202,20 @@ class Evaluator:
         return FUNCTIONS[fname](*args)
 
     def _branch(self, taken: bool):
-        """One argument of IF/IFERROR: evaluated when taken, else only parsed."""
+        """One argument of IF/IFERROR: evaluated when taken, else only parsed: once per formula
+        and place, since where a branch ends does not depend on any value."""
         if taken:
             return self._compare()
+        start = self.i
+        if start in self.skipped:
+            self.i = self.skipped[start]
+            return None
         self.skip += 1
         try:
             self._compare()
         finally:
             self.skip -= 1
+        self.skipped[start] = self.i
         return None
 
     def _if(self):
