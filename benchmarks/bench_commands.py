@@ -29,7 +29,7 @@ def commands(tmp: Path) -> dict[str, list[str]]:
     return {
         "score": [*CLI, "score", str(EXAMPLE)],
         "validate": [*CLI, "validate", str(EXAMPLE)],
-        "export": [*CLI, "export", str(EXAMPLE), "-o", str(exported)],
+        "export": [*CLI, "export", str(EXAMPLE), "-o", str(exported), "--overwrite"],  # the same file each run
         "verify": [*CLI, "verify", str(exported)],  # after export: the loop runs export first
         "indicator": [*CLI, "indicator", "在职人员控制率", "108.7%", "--scheme", "hunan-dept-2020"],
     }
