@@ -155,3 +155,11 @@ def test_rollup_inside_one_workbook(tmp_path):
     assert totals == {"岳阳市公共租赁房屋运营服务中心": 98, "公租房维修": 86}
     # 部门 and 项目 forms are never averaged together
     assert {g.kind: g.average["总分"] for g in col.groups()} == {"部门整体": 98, "项目": 86}
+
+
+def test_a_draft_saved_without_results_is_said_blank_never_none(tmp_path):
+    shutil.copy(EXAMPLE, tmp_path / "草稿.xlsx")  # written by openpyxl: no cached formula results
+    [u] = collect([tmp_path], workers=0).units
+    messages = [f.message for f in u.findings]
+    assert any("得分单元格为空白" in m for m in messages) and "评价等次为空白，总分98.00应为“优”" in messages
+    assert [m for m in messages if "None" in m] == []

@@ -17,7 +17,7 @@ from perfeval_xl.forms import sets as forms_mod
 from perfeval_xl.book import Book, BookError
 from perfeval_xl.checks.causes import formula_note, say_what_the_rule_does
 from perfeval_xl.checks.checker import (NUMERIC, RATE_TOLERANCE, SCALE, TOLERANCE, Finding, _Checker, _is_formula,  # noqa: F401
-                                       blank, number)
+                                       as_text, blank, number)
 from perfeval_xl.forms.layout import REPORT_YEAR, Derived, F, Form, IndicatorRows, SumCheck, TemplateSet
 from perfeval_xl.forms.edition import EDITION_SHEET, carried, edition_set, recorded_key
 from perfeval_xl.forms.sets import NOT_APPLICABLE
@@ -226,7 +226,7 @@ def _check_row_score(c: _Checker, p: str, label: str, weight: Decimal, computed:
     shown = number(c.get(p + "score"))
     if shown is None or abs(shown - final) > TOLERANCE:
         c.report(p + "score", "score_mismatch",
-                 f"{label}：得分单元格为{c.get(p + 'score')}，按评分标准应为{final:f}{formula_note(c, p + 'score')}")
+                 f"{label}：得分单元格为{as_text(c.get(p + 'score'))}，按评分标准应为{final:f}{formula_note(c, p + 'score')}")
     return final
 
 
@@ -532,15 +532,15 @@ def check_totals(c: _Checker, scheme: Scheme, expected_total: Decimal, weights: 
         c.report("weight_total", "weight_total",
                  f"各指标分值合计为{weights:f}，应为{scheme.total:f}（调整分值或增加指标后合计仍须为总分）")
     elif shown_weights != (scheme.total if weights is None else weights):
-        c.report("weight_total", "weight_total", f"分值合计为{c.get('weight_total')}，应为{scheme.total:f}")
+        c.report("weight_total", "weight_total", f"分值合计为{as_text(c.get('weight_total'))}，应为{scheme.total:f}")
     shown = number(c.get("score_total"))
     if shown is None or abs(shown - expected_total) > TOLERANCE:
-        total = show(shown) if shown is not None else c.get("score_total")
+        total = show(shown) if shown is not None else as_text(c.get("score_total"))
         c.report("score_total", "total_mismatch", f"总分为{total}，{how or '各项得分之和为'}{expected_total:f}")
     expected_grade = grade(expected_total, scheme.grades)
     shown_grade = normalize(str(c.get("grade") or ""))
     if shown_grade not in [expected_grade.label, *expected_grade.aliases]:
-        c.report("grade", "grade_mismatch", f"评价等次为“{c.get('grade')}”，总分{expected_total:f}应为“{expected_grade.label}”")
+        c.report("grade", "grade_mismatch", f"评价等次为{as_text(c.get('grade'), quote=True)}，总分{expected_total:f}应为“{expected_grade.label}”")
     return expected_grade.label
 
 
@@ -564,7 +564,7 @@ def check_budget(c: _Checker, spec: IndicatorRows, parts: dict[str, Decimal]) ->
                                                  f"得分仍按评分标准计算（{show(exec_points)}分）", "warning")
     shown = number(c.get("exec_score"))
     if shown is None or abs(shown - exec_points) > TOLERANCE:
-        c.report("exec_score", "score_mismatch", f"预算执行得分为{c.get('exec_score')}，应为{exec_points:f}")
+        c.report("exec_score", "score_mismatch", f"预算执行得分为{as_text(c.get('exec_score'))}，应为{exec_points:f}")
     indicators = sum(parts.values(), Decimal(0))
     if indicators > 0 and (indicators / 90 - exec_points / 10) / (indicators / 90) > Decimal("0.05"):
         c.report("score_total", "indicators_outrun_spending",

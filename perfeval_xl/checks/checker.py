@@ -47,6 +47,14 @@ def blank(v: object) -> bool:
     return v is None or (isinstance(v, str) and v.strip() in ("", "/"))
 
 
+def as_text(v: object, quote: bool = False) -> str:
+    """A cell's content in a message: 空白 for an empty cell (a file saved without its formulas'
+    results reads so too), never “None”."""
+    if v is None or (isinstance(v, str) and not v.strip()):
+        return "空白"
+    return f"“{v}”" if quote else str(v)
+
+
 def number(v: object) -> Decimal | None:
     """A numeric cell's number, or None when blank or not a number (the field checks report the
     latter). Text is not a number here, "35" or "35人" included: the cells' formulas (控制率, 总分,
