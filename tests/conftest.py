@@ -30,6 +30,7 @@ def soffice() -> str:
     return exe
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist's own hook reads the groups
 def pytest_collection_modifyitems(items):
     """With pytest-xdist (scripts/test.sh runs ``-n auto --dist loadgroup``) a module-scoped
     fixture would be built again on every worker that runs one of its tests: such tests go to
