@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from openpyxl.utils import get_column_letter
 
 from perfeval_xl.book import package as pk
+from perfeval_xl.book import sheets
 from perfeval_xl.book import parts
 
 
@@ -31,13 +32,13 @@ def streamed(data: bytes, lim: pk.Limits):
         z.writestr(PART, data)
     sheet = pk.SheetInfo("表", "visible", PART)
     with zipfile.ZipFile(buf) as z:
-        pk._scan_streamed(z, z.getinfo(PART), sheet, lim)
+        sheets._scan_streamed(z, z.getinfo(PART), sheet, lim)
     return sheet
 
 
 def fast(data: bytes, lim: pk.Limits):
     sheet = pk.SheetInfo("表", "visible", PART)
-    return sheet if pk._scan_plain(data, sheet, lim) else None
+    return sheet if sheets._scan_plain(data, sheet, lim) else None
 
 
 def outcome(scan, data: bytes, lim: pk.Limits | None = None):
@@ -146,8 +147,8 @@ def test_exports_are_plain(example_export):
     """What this tool exports takes the fast scan: the speed figures are about real files."""
     out = example_export.path
     with zipfile.ZipFile(out) as z:
-        sheets = [n for n in z.namelist() if n.startswith("xl/worksheets/sheet")]
-        assert sheets and all(pk._plain_cells(z.read(n)) is not None for n in sheets)
+        names = [n for n in z.namelist() if n.startswith("xl/worksheets/sheet")]
+        assert names and all(sheets._plain_cells(z.read(n)) is not None for n in names)
 
 
 def test_merged_ranges_are_counted_alike_and_bounded():

@@ -36,8 +36,7 @@ from perfeval_xl.files import os_message
 # The gate's parts, importable from here as before (the command line, the tests):
 from perfeval_xl.book.parts import (ENV, MB, METADATA_PARTS, NS, BookError, Limits, PackageRefused,  # noqa: F401
                                     _check_prolog, _read, _refuse_by_header, _tree, limits)
-from perfeval_xl.book.sheets import (SheetInfo, _plain_cells, _scan_plain, _scan_sheet,  # noqa: F401
-                                     _scan_streamed, _shared_text)
+from perfeval_xl.book.sheets import SheetInfo, _scan_sheet, _shared_text
 
 
 # ----------------------------------------------------------------------------- metadata
