@@ -104,3 +104,24 @@ def test_open_row_formulas_match_engine():
         else:
             expected = rules.score(row_rules.quantitative, weight, (target, actual, direction))
         assert book.get("附件2", f"ind{i}_computed") == pytest.approx(float(expected)), ROWS[i - 1]
+
+
+def test_a_change_recomputes_exactly_what_a_fresh_reading_computes():
+    """``set`` forgets only the values that read the cell set (as a spreadsheet recalculates):
+    after each change, every formula has the value a book reading the workbook afresh computes."""
+    from perfeval_xl.checks.assess import NUMERIC, forms_in, identify
+
+    book = OpenpyxlBook.open(EXAMPLE)
+    cells = list(formula_cells(book))
+    before = {c: book.cell_value(*c) for c in cells}
+    inputs = [(sheet, f.name) for sheet, form in forms_in(book, identify(book)) for f in form.fields()
+              if f.kind in NUMERIC and not f.computed]
+    changed = 0
+    for i, (sheet, name) in enumerate(inputs[::3]):
+        book.set(sheet, name, [None, "约九成", -1, 12345.5][i % 4])
+        fresh = OpenpyxlBook(book.wb)
+        now = {c: book.cell_value(*c) for c in cells}
+        assert now == {c: fresh.cell_value(*c) for c in cells}, (sheet, name)
+        changed += now != before
+        before = now
+    assert len(inputs) > 60 and changed >= 15  # the changes did reach formulas

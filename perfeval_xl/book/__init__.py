@@ -45,12 +45,17 @@ def split_ref(ref: str) -> tuple[str, str]:
 
 
 class OpenpyxlBook:
-    """A workbook file read (and written) with openpyxl; formulas evaluated on demand."""
+    """A workbook file read (and written) with openpyxl; formulas evaluated on demand.
+
+    Computed values are kept until an input they read changes: ``set`` forgets only the cells
+    that depend on the cell set (found while evaluating), as a spreadsheet recalculates. Sheets
+    and names are looked up once; a change of the workbook's structure (a sheet or name added or
+    removed) other than through ``set`` is followed by ``invalidate()``."""
 
     def __init__(self, wb: openpyxl.Workbook, path: Path | None = None):
         self.wb = wb
         self.path = path
-        self._cache: dict[tuple[str, str], object] = {}
+        self.invalidate()
 
     @classmethod
     def open(cls, path: Path, keep_vba: bool | None = None, keep_links: bool = True) -> "OpenpyxlBook":
@@ -75,13 +80,24 @@ class OpenpyxlBook:
     def sheets(self) -> list[str]:
         return self.wb.sheetnames
 
+    def _ws(self, sheet: str):
+        ws = self._sheets.get(sheet)
+        if ws is None:  # openpyxl's wb[sheet] walks every sheet: the checks ask millions of times
+            ws = self._sheets[sheet] = self.wb[sheet]
+        return ws
+
     def address(self, sheet: str, name: str) -> str | None:
         """A sheet-scoped name, or a workbook-level one (report_year) that points into ``sheet``."""
-        dn = self.wb[sheet].defined_names.get(name)
-        if dn is not None:
-            return split_ref(dn.attr_text)[1]
-        target = self._book_name(name)
-        return target[1] if target and target[0] == sheet else None
+        key = (sheet, name)
+        if key not in self._addresses:
+            dn = self._ws(sheet).defined_names.get(name)
+            if dn is not None:
+                coord = split_ref(dn.attr_text)[1]
+            else:
+                target = self._book_name(name)
+                coord = target[1] if target and target[0] == sheet else None
+            self._addresses[key] = coord
+        return self._addresses[key]
 
     def _book_name(self, name: str) -> tuple[str, str] | None:
         dn = self.wb.defined_names.get(name)
@@ -93,7 +109,7 @@ class OpenpyxlBook:
     def raw(self, sheet: str, name: str) -> object:
         """The cell's content as stored: a value, or formula text starting with '='."""
         coord = self.address(sheet, name)
-        return None if coord is None else self.wb[sheet][coord].value
+        return None if coord is None else self._ws(sheet)[coord].value
 
     def get(self, sheet: str, name: str) -> object:
         coord = self.address(sheet, name)
@@ -102,40 +118,58 @@ class OpenpyxlBook:
     def number_format(self, sheet: str, name: str) -> str | None:
         """The cell's number format ("0.00%"): a number in a percent cell is a fraction."""
         coord = self.address(sheet, name)
-        return None if coord is None else self.wb[sheet][coord].number_format
+        return None if coord is None else self._ws(sheet)[coord].number_format
 
     def set(self, sheet: str, name: str, value: object) -> None:
         coord = self.address(sheet, name)
         if coord is None:
             raise BookError(f"{sheet}中没有名称{name}")
-        cell = self.wb[sheet][coord]
+        cell = self._ws(sheet)[coord]
         cell.value = value
         if isinstance(value, str):
             cell.data_type = "s"  # data, never a formula: a name like "=1+1" stays text
-        self._cache.clear()
+        self._forget((sheet, coord))
 
     def lines(self, sheet: str) -> list[object]:
         """Column A of a sheet as stored (the edition a workbook carries, forms/edition.py)."""
         return [row[0] for row in self.wb[sheet].iter_rows(min_col=1, max_col=1, values_only=True)]
 
     def invalidate(self) -> None:
-        """Forget computed values after the workbook was changed other than through ``set``."""
-        self._cache.clear()
+        """Forget computed values, sheets and names after the workbook was changed other than
+        through ``set``."""
+        self._cache: dict[tuple[str, str], object] = {}
+        self._dependents: dict[tuple[str, str], set[tuple[str, str]]] = {}  # cell → formulas reading it
+        self._evaluating: list[tuple[str, str]] = []
+        self._sheets: dict[str, object] = {}
+        self._addresses: dict[tuple[str, str], str | None] = {}
+
+    def _forget(self, key: tuple[str, str]) -> None:
+        """Forget a cell's value and, transitively, every computed value that read it."""
+        stack = [key]
+        while stack:
+            k = stack.pop()
+            self._cache.pop(k, None)
+            stack.extend(self._dependents.pop(k, ()))
 
     # -- headless recalculation -------------------------------------------------------------
     def cell_value(self, sheet: str, coord: str) -> object:
         key = (sheet, coord)
+        if self._evaluating:  # read by the formula being evaluated: it depends on this cell
+            self._dependents.setdefault(key, set()).add(self._evaluating[-1])
         if key not in self._cache:
             self._cache[key] = None  # a circular reference reads as blank instead of recursing
-            cell = self.wb[sheet][coord]
+            cell = self._ws(sheet)[coord]
             value = cell.value
             if cell.data_type == "f" and isinstance(value, str):
+                self._evaluating.append(key)
                 try:
                     value = Evaluator(lambda kind, text: self._resolve(sheet, kind, text)).evaluate(value)
                 except FormulaError as exc:
                     value = str(exc) if str(exc).startswith("#") else f"#公式错误：{exc}"
                 except (ZeroDivisionError, TypeError, ValueError):
                     value = "#VALUE!"
+                finally:
+                    self._evaluating.pop()
             self._cache[key] = value
         return self._cache[key]
 
@@ -155,7 +189,7 @@ class OpenpyxlBook:
         text = text.replace("$", "")
         if ":" in text:
             min_col, min_row, max_col, max_row = range_boundaries(text)
-            ws = self.wb[sheet]
+            ws = self._ws(sheet)
             return [self.cell_value(sheet, ws.cell(r, c).coordinate)
                     for r in range(min_row, max_row + 1) for c in range(min_col, max_col + 1)]
         coordinate_from_string(text)  # validates

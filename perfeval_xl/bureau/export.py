@@ -257,6 +257,7 @@ def export(src: Path, out: Path | None = None, *, force: bool = False, reason: s
         raise ExportExists(out)
     wb = book.wb
     _freeze_values(book, wb)
+    book.invalidate()  # the helper cells and their names are gone
     stamp_text = f"导出于{_dt.datetime.now():%Y-%m-%d %H:%M}" + ("；强制导出：" + reason if forced else "")
     left_out = _as_printed(book, wb, a)
     notes = [f"未导出的空白项目表（未填写任何内容）：{'、'.join(left_out)}"] if left_out else []
