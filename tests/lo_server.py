@@ -79,7 +79,14 @@ def value_of(cell):
 
 def load(desktop, path, *props):
     url = uno.systemPathToFileUrl(os.path.abspath(path))
-    return desktop.loadComponentFromURL(url, "_blank", 0, (prop("Hidden", True), *props))
+    for wait in (1, 2, 0):
+        doc = desktop.loadComponentFromURL(url, "_blank", 0, (prop("Hidden", True), *props))
+        if doc is not None:
+            return doc
+        # Seen once in a whole run, on a worker's first book: soffice answers over UNO before it
+        # can load documents, and the load returns nothing instead of raising.
+        time.sleep(wait)
+    raise RuntimeError(f"LibreOffice returned no document for {path}")
 
 
 def open_recalculated(desktop, path):
