@@ -6,6 +6,7 @@ import os
 import re
 import shutil
 import subprocess
+import tempfile
 import zipfile
 from pathlib import Path
 
@@ -177,10 +178,15 @@ def wine(tmp_path_factory):
     def run(*args: str, **extra: str):
         log.unlink(missing_ok=True)
         # "call": cmd /c strips the quotes of a first argument holding brackets (cmd /? rule 2)
-        proc = subprocess.run([str(WINE), "cmd", "/c", "call", *args], env={**env, **extra}, stdin=subprocess.DEVNULL,
-                              capture_output=True, timeout=120)
+        # Output to a file, not a pipe: the wineserver a run starts inherits the run's output and
+        # lingers for seconds after it, and reading a pipe to its end waited for it (2.5 s a run).
+        with tempfile.TemporaryFile() as out:
+            proc = subprocess.run([str(WINE), "cmd", "/c", "call", *args], env={**env, **extra},
+                                  stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.DEVNULL, timeout=120)
+            out.seek(0)
+            text = out.read().decode("gbk", "replace")
         calls = [line.split("\t") for line in log.read_text(encoding="utf-8").splitlines()] if log.exists() else []
-        return proc.returncode, proc.stdout.decode("gbk", "replace"), calls
+        return proc.returncode, text, calls
 
     run("echo", "ready")
     run.profile = root / "prefix" / "drive_c" / "users" / "张三"
