@@ -79,14 +79,10 @@ def value_of(cell):
 
 def load(desktop, path, *props):
     url = uno.systemPathToFileUrl(os.path.abspath(path))
-    for wait in (1, 2, 0):
-        doc = desktop.loadComponentFromURL(url, "_blank", 0, (prop("Hidden", True), *props))
-        if doc is not None:
-            return doc
-        # Seen once in a whole run, on a worker's first book: soffice answers over UNO before it
-        # can load documents, and the load returns nothing instead of raising.
-        time.sleep(wait)
-    raise RuntimeError(f"LibreOffice returned no document for {path}")
+    doc = desktop.loadComponentFromURL(url, "_blank", 0, (prop("Hidden", True), *props))
+    if doc is None:  # LibreOffice says no more than this
+        raise RuntimeError(f"LibreOffice returned no document for {path}")
+    return doc
 
 
 def open_recalculated(desktop, path):
@@ -128,9 +124,14 @@ def scan(desktop, path):
 FILTERS = {("calc", "pdf"): "calc_pdf_Export", ("calc", "xlsx"): "Calc MS Excel 2007 XML",
            ("writer", "pdf"): "writer_pdf_Export"}
 # Loaded books keep their cached values unless a request recalculates (office.py's recalc=False).
-NO_RECALC_ON_LOAD = """<?xml version="1.0" encoding="UTF-8"?>
+# Never recalculate on load (the tests ask for it), and no document locks: each pytest-xdist
+# worker has its own soffice, and they open the same committed books at once; with locks the
+# second load returned no document while the first was open.
+SETTINGS = """<?xml version="1.0" encoding="UTF-8"?>
 <oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema">
 <item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="OOXMLRecalcMode" oor:op="fuse"><value>1</value></prop></item>
+<item oor:path="/org.openoffice.Office.Common/Misc"><prop oor:name="UseDocumentOOoLockFile" oor:op="fuse"><value>false</value></prop></item>
+<item oor:path="/org.openoffice.Office.Common/Misc"><prop oor:name="UseDocumentSystemFileLocking" oor:op="fuse"><value>false</value></prop></item>
 </oor:items>
 """
 
@@ -178,7 +179,7 @@ def start_office(profile):
     user = os.path.join(profile, "user")
     os.makedirs(user)
     with open(os.path.join(user, "registrymodifications.xcu"), "w", encoding="utf-8") as fh:
-        fh.write(NO_RECALC_ON_LOAD)
+        fh.write(SETTINGS)
     port = free_port()
     proc = subprocess.Popen(["soffice", f"-env:UserInstallation=file://{profile}", "--headless", "--invisible",
                              "--norestore", f"--accept=socket,host=127.0.0.1,port={port};urp;"],
