@@ -207,18 +207,19 @@ def test_book_map_vba_agrees_with_the_fake():
 # up to the next one; VBA has no nested procedures, so the first End line at column 0 closes it.
 _START = r"^(?:(?:Public|Private|Friend)[ \t]+)?(?:Static[ \t]+)?(?:Sub|Function|Property[ \t]+\w+)[ \t]"
 _PROCEDURE = re.compile(_START + r".*?^End[ \t]+(?:Sub|Function|Property)[ \t]*\r?$.*?(?=" + _START + r"|\Z)", re.M | re.S)
-# A logical line: physical lines joined by their " _" continuations.
-_LINE = re.compile(r"(?:[^\n]* _\r?\n)*[^\n]*\n")
+# A declaration: an Enum or Type block, or a logical line (physical lines joined by " _").
+_DECLARATION = re.compile(r"^(?:(?:Public|Private)[ \t]+)?(?:Enum|Type)[ \t].*?^[ \t]*End[ \t]+(?:Enum|Type)\b[^\n]*\n"
+                          r"|(?:[^\n]* _\r?\n)*[^\n]*\n", re.M | re.S)
 # The module's header (a class file's VERSION…END block, Attribute VB_… lines), kept with every part.
 _HEADER = re.compile(r"(?:VERSION [^\n]*\n(?:BEGIN\r?\n)?(?:[ \t]+\w+ = [^\n]*\n)*(?:END\r?\n)?)?(?:Attribute VB_[^\n]*\n)*")
 
 
 def _module_parts(source: str) -> tuple[str, list[str]]:
-    """A module as its header and its parts: each logical line of the declarations section, then
-    each procedure. The header followed by all the parts is the module."""
+    """A module as its header and its parts: each declaration, then each procedure. The header
+    followed by all the parts is the module."""
     header = _HEADER.match(source).group()
     procedures = _PROCEDURE.findall(source)
-    declarations = _LINE.findall(source[len(header):len(source) - sum(map(len, procedures))])
+    declarations = _DECLARATION.findall(source[len(header):len(source) - sum(map(len, procedures))])
     parts = [*declarations, *procedures]
     assert header + "".join(parts) == source
     return header, parts
@@ -227,24 +228,16 @@ def _module_parts(source: str) -> tuple[str, list[str]]:
 _PARSED: set[tuple[str, str]] = set()  # (header, part) antlr4 has parsed without error
 
 
-@pytest.mark.xdist_group("antlr4")  # one worker: the parser's DFA cache and _PARSED serve every branch
-@pytest.mark.parametrize("branch", ["Win64", "Win32", "Mac"])
-def test_antlr4_vba_parses_every_module_for_each_branch(branch):
-    """Each module, as the VBA compiler sees it in that branch of its #If directives, parses.
-    A declaration or procedure identical to one already parsed (the three branches share most of
-    their code) is not parsed again: what is parsed is the module's header followed by its parts
-    not yet parsed, in order, itself a module the grammar must accept. (This parser takes time
-    quadratic in a run of comment lines before the first declaration, as xlwings' licence is:
-    40 lines take 7 s, so parsing that run three times cost 10 s.)"""
+def _antlr4_errors(source: str) -> list[str]:
+    """What antlr4-vba says of ``source`` as a module. SLL prediction first, which either parses
+    or gives up at once; only when it gives up, full LL, whose errors are the verdict."""
     from antlr4 import CommonTokenStream, InputStream
+    from antlr4.atn.PredictionMode import PredictionMode
     from antlr4.error.ErrorListener import ErrorListener
+    from antlr4.error.ErrorStrategy import BailErrorStrategy
+    from antlr4.error.Errors import ParseCancellationException
     from antlr4_vba.vbaLexer import vbaLexer
     from antlr4_vba.vbaParser import vbaParser
-    from pyopenvba.interpreter._preprocess import strip_directives
-
-    constants = {"Win64": {"Win64": True, "Win32": True, "Mac": False},
-                 "Win32": {"Win64": False, "Win32": True, "Mac": False},
-                 "Mac": {"Win64": False, "Win32": False, "Mac": True}}[branch]
 
     class Collect(ErrorListener):
         def __init__(self):
@@ -253,6 +246,37 @@ def test_antlr4_vba_parses_every_module_for_each_branch(branch):
         def syntaxError(self, recognizer, symbol, line, column, msg, e):
             self.errors.append(f"line {line}:{column} {msg}")
 
+    def parser():
+        p = vbaParser(CommonTokenStream(vbaLexer(InputStream(source))))
+        p.removeErrorListeners()
+        return p
+
+    fast = parser()
+    fast._interp.predictionMode = PredictionMode.SLL
+    fast._errHandler = BailErrorStrategy()
+    try:
+        fast.startRule()
+        return []
+    except ParseCancellationException:
+        full, errors = parser(), Collect()
+        full.addErrorListener(errors)
+        full.startRule()
+        return errors.errors
+
+
+@pytest.mark.xdist_group("antlr4")  # one worker: the parser's DFA cache and _PARSED serve every branch
+@pytest.mark.parametrize("branch", ["Win64", "Win32", "Mac"])
+def test_antlr4_vba_parses_every_module_for_each_branch(branch):
+    """Each module, as the VBA compiler sees it in that branch of its #If directives, parses.
+    It is parsed part by part: its header followed by one declaration or procedure is a module the
+    grammar must accept. A part already parsed (the three branches share most of their code) is not
+    parsed again. (Whole, the modules took 49 s: this parser is quadratic in a run of comment lines
+    before the first declaration, as xlwings' licence is, and a Win32 module repeated the Win64 one.)"""
+    from pyopenvba.interpreter._preprocess import strip_directives
+
+    constants = {"Win64": {"Win64": True, "Win32": True, "Mac": False},
+                 "Win32": {"Win64": False, "Win32": True, "Mac": False},
+                 "Mac": {"Win64": False, "Win32": False, "Mac": True}}[branch]
     for name, text in _interpreter_sources().items():
         if name == "Dictionary":
             text = ab.dictionary_class()  # the grammar reads a class file with its VERSION/BEGIN header
@@ -261,16 +285,11 @@ def test_antlr4_vba_parses_every_module_for_each_branch(branch):
         text = re.sub(r"^\s*Attribute (\w+\.VB_\w+|VB_Description) = .*\n", "", text, flags=re.M)
         source = strip_directives(text.replace("\n", "\r\n"), module=name, constants=constants) + "\r\n"
         header, parts = _module_parts(source)
-        new = [p for p in parts if (header, p) not in _PARSED]
-        if not new:
-            continue
-        parser = vbaParser(CommonTokenStream(vbaLexer(InputStream(header + "".join(new)))))
-        errors = Collect()
-        parser.removeErrorListeners()
-        parser.addErrorListener(errors)
-        parser.startRule()
-        assert errors.errors == [], f"{name} ({branch}): {errors.errors[:3]}"
-        _PARSED.update((header, p) for p in new)
+        for part in parts:
+            if (header, part) not in _PARSED:
+                errors = _antlr4_errors(header + part)
+                assert errors == [], f"{name} ({branch}): {errors[:3]}\n{part[:300]}"
+                _PARSED.add((header, part))
 
 
 def test_mraptor_says_macro_ok():
