@@ -81,24 +81,30 @@ def _freeze_values(book: OpenpyxlBook, wb) -> None:
     """Replace every formula by the value it computes (UDF-free for any spreadsheet program).
     All values are computed first, so no formula ever sees a half-frozen workbook. The hidden
     helper cells of the native formulas (formulas/native.py) leave the export with their names and
-    columns: a frozen score needs no reading of its inputs, and every reader of the export (the
-    bureau's gate, stamp and 汇总) then handles a third of the cells and a fifth of the names."""
+    columns, never computed (nearly all the formulas are theirs): a frozen score needs no reading of
+    its inputs, and every reader of the export (the bureau's gate, stamp and 汇总) then handles a
+    third of the cells and a fifth of the names."""
+    helpers = {ws.title: _helper_cells(ws) for ws in wb.worksheets}
     formulas = [(ws.title, cell) for ws in wb.worksheets for row in ws.iter_rows() for cell in row
-                if cell.data_type == "f" and isinstance(cell.value, str)]
+                if cell.data_type == "f" and isinstance(cell.value, str) and cell.coordinate not in helpers[ws.title]]
     values = [book.cell_value(sheet, cell.coordinate) for sheet, cell in formulas]
     for (_, cell), value in zip(formulas, values):
         cell.value = value if value != "" else None
     for ws in wb.worksheets:
-        _drop_helpers(ws)
+        _drop_helpers(ws, helpers[ws.title])
 
 
-def _drop_helpers(ws) -> None:
+def _helper_cells(ws) -> dict[str, str]:
+    """The native formulas' helper cells of a sheet: A1 → name."""
+    return {split_ref(dn.attr_text)[1]: name for name, dn in ws.defined_names.items() if native.is_helper(name)}
+
+
+def _drop_helpers(ws, helpers: dict[str, str]) -> None:
     columns = set()
-    for name, dn in list(ws.defined_names.items()):
-        if native.is_helper(name):
-            cell = ws[split_ref(dn.attr_text)[1]]
-            columns.add(cell.column)
-            del ws._cells[(cell.row, cell.column)], ws.defined_names[name]
+    for coord, name in helpers.items():
+        cell = ws[coord]
+        columns.add(cell.column)
+        del ws._cells[(cell.row, cell.column)], ws.defined_names[name]
     if columns:  # the hidden group of helper columns, now empty
         first = min(columns)
         for key, dim in list(ws.column_dimensions.items()):
