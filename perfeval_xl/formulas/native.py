@@ -21,6 +21,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import lru_cache
 
 from perfeval_xl.engine import parse, rules
 
@@ -199,7 +200,21 @@ def _dates(n) -> list[tuple[str, str]]:
     ]
 
 
+_NAME = "\u2063"  # stands for the cell's name in the helpers' formulas, made once (no name holds it)
+
+
 def value_helpers(v: str) -> list[tuple[str, str]]:
+    """``_value_helpers`` of cell ``v``: the same text for every cell but its name, made once
+    per process and renamed (a template set reads some 200 cells this way)."""
+    return [(name.replace(_NAME, v), formula.replace(_NAME, v)) for name, formula in _value_helpers_of_name()]
+
+
+@lru_cache(maxsize=1)
+def _value_helpers_of_name() -> tuple[tuple[str, str], ...]:
+    return tuple(_value_helpers(_NAME))
+
+
+def _value_helpers(v: str) -> list[tuple[str, str]]:
     """Read cell ``v`` as parse.parse_value does, one step per helper cell.
 
     ``v__unit`` is "" for a plain number, "%", "日期", a unit of UNITS, or "?" when unsure;
