@@ -74,6 +74,10 @@ CASES = {
     "2023-late-and-8分": (example, [("附件2", "ind7_target", "12月31日"), ("附件2", "ind7_actual", "2024年1月15日"),
                                    ("附件2", "ind10_adjusted", "8分")], {"附件2": ("80.00", "良")},
                          [("附件2", "ind10_adjusted", "not_number")]),
+    # 全年预算数 typed with its unit: text to the native formula and the engine, and now to the
+    # add-in's PE_EXEC_SCORE too (it read 万元 and scored 10): 预算执行 counts nothing anywhere (−10)
+    "2023-budget-with-unit": (example, [("附件2", "budget_full", "1323.28万元")], {"附件2": ("88.00", "良")},
+                              [("附件2", "budget_full", "not_number")]),
     # 总分 rounds half-up to 0.01 before 等次: 89.995 is 90.00 and 优, 79.995 is 80.00 and 良
     "2023-89.995": (example, [("附件2", "ind1_adjusted", 11.995), ("附件2", "ind1_reason", "扣分")],
                     {"附件2": ("90.00", "优")}, []),
