@@ -176,10 +176,13 @@ def test_workers_die_with_the_parent(tmp_path):
         "lim = package.limits()\n"
         "import threading\n"
         "def report():\n"
-        "    time.sleep(2)\n"
         "    import multiprocessing\n"
+        "    while len(multiprocessing.active_children()) < 2 and time.monotonic() < deadline:\n"
+        "        time.sleep(0.05)\n"
+        "    time.sleep(0.2)  # both have taken their file\n"
         "    print(' '.join(str(p.pid) for p in multiprocessing.active_children()), flush=True)\n"
         "    os._exit(0)\n"
+        "deadline = time.monotonic() + 10\n"
         "threading.Thread(target=report).start()\n"
         "workers.run_isolated([Path('a'), Path('b')], slow, (), lambda p, w: None, 2, lim, lambda *a: None)\n",
         encoding="utf-8")
@@ -187,9 +190,14 @@ def test_workers_die_with_the_parent(tmp_path):
                           env=dict(os.environ, PYTHONPATH=str(ROOT)))
     pids = [int(p) for p in proc.stdout.split()]
     assert len(pids) == 2, proc.stdout + proc.stderr
-    time.sleep(2)
-    alive = [p for p in pids if os.path.exists(f"/proc/{p}") and "Z" not in open(f"/proc/{p}/stat").read().split()[2]]
-    assert alive == []
+
+    def alive():
+        return [p for p in pids if os.path.exists(f"/proc/{p}") and "Z" not in open(f"/proc/{p}/stat").read().split()[2]]
+
+    deadline = time.monotonic() + 5
+    while alive() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert alive() == []
 
 
 # ----------------------------------------------------------------------------- beyond the sheet scan (issue 24)
