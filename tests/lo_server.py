@@ -44,11 +44,11 @@ def free_port():
 def connect(port):
     local = uno.getComponentContext()
     resolver = local.ServiceManager.createInstanceWithContext("com.sun.star.bridge.UnoUrlResolver", local)
-    for _ in range(240):
+    for _ in range(1200):  # 2 minutes
         try:
             return resolver.resolve(f"uno:socket,host=127.0.0.1,port={port};urp;StarOffice.ComponentContext")
         except Exception:
-            time.sleep(0.5)
+            time.sleep(0.1)
     raise SystemExit("LibreOffice did not start")
 
 
