@@ -510,7 +510,7 @@ def rescaled_total(points: str, applicable: str, full: Decimal) -> str:
 
 def typed_score(score: str, weight: str) -> str:
     """A score the evaluator typed, as it counts in a total: within [0, 分值], or OUT_OF_RANGE,
-    or NOT_NUMBER for text ("4分") (text, which SUM skips), as checks/assess leaves such a row out
+    or NOT_NUMBER for text ("4分") (text, which SUM skips), as checks/rows leaves such a row out
     of the total and reports it."""
     return (f'IF(ISNUMBER({score}),IF(OR({score}<0,{score}>N({weight})),{q(OUT_OF_RANGE)},{score}),'
             f'IF({blank(score)},"",{q(NOT_NUMBER)}))')
