@@ -25,7 +25,7 @@ from perfeval_xl.bureau.summary import write_summary  # noqa: E402
 from perfeval_xl.bureau.export import export  # noqa: E402
 from perfeval_xl.forms.edition import build_edition_template  # noqa: E402
 from perfeval_xl.forms.example import write_example  # noqa: E402
-from perfeval_xl.forms.sets import REPORT_SECTIONS_2023  # noqa: E402
+from perfeval_xl.forms.set_2023 import REPORT_SECTIONS_2023  # noqa: E402
 from perfeval_xl.forms.template import build_templates  # noqa: E402
 from perfeval_xl.office import convert  # noqa: E402
 

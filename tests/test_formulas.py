@@ -109,7 +109,8 @@ def test_open_row_formulas_match_engine():
 def test_a_change_recomputes_exactly_what_a_fresh_reading_computes():
     """``set`` forgets only the values that read the cell set (as a spreadsheet recalculates):
     after each change, every formula has the value a book reading the workbook afresh computes."""
-    from perfeval_xl.checks.assess import NUMERIC, forms_in, identify
+    from perfeval_xl.checks.assess import forms_in, identify
+    from perfeval_xl.checks.checker import NUMERIC
 
     book = OpenpyxlBook.open(EXAMPLE)
     cells = list(formula_cells(book))

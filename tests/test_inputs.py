@@ -9,8 +9,9 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from perfeval_xl.book import OpenpyxlBook
-from perfeval_xl.checks.assess import NUMERIC, assess, forms_in, identify
+from perfeval_xl.checks.assess import assess, forms_in, identify
 from perfeval_xl.checks.catalogue import CATALOGUE
+from perfeval_xl.checks.checker import NUMERIC
 from perfeval_xl.engine import scheme
 from perfeval_xl.engine.parse import ParseError, as_typed_in_percent_cell, read_rate
 from perfeval_xl.formulas.udfs import PE_INDICATOR_SCORE, PE_QUAL_SCORE, PE_QUANT_SCORE, PE_ROW_SCORE

@@ -83,7 +83,7 @@ def test_seed_fills_compute_in_libreoffice(lo, tmp_path, seed):
 def test_a_typed_score_outside_its_range_counts_nothing_as_in_the_engine(lo, tmp_path):
     """A score typed beyond its 分值 (自评调整, a judged row, an added row) or on a row marked
     不适用 never enters the native 总分: the total is the engine's, and the score cell says why."""
-    from perfeval_xl.forms.sets import _typed
+    from perfeval_xl.forms.builders import _typed
 
     book = _seed_books()["004"]
     form = next(f for f in template_sets()["2020"].forms if f.indicators and not f.indicators.slots)

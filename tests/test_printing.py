@@ -7,7 +7,8 @@ from perfeval_xl.book import OpenpyxlBook
 from perfeval_xl.bureau.export import export
 from perfeval_xl.forms.printing import (_by_row, boxes, cut_texts, height_needed, keep_blocks, lines_needed,
                                         page_height, print_whole, shown_height, title_height)
-from perfeval_xl.forms.sets import REPORT_SECTIONS_2023, template_sets
+from perfeval_xl.forms.set_2023 import REPORT_SECTIONS_2023
+from perfeval_xl.forms.sets import template_sets
 from perfeval_xl.forms.template import build_workbook
 
 from .conftest import EXAMPLE, ROOT, TEMPLATES

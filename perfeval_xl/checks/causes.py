@@ -1,7 +1,7 @@
 """The causes a finding names, beyond what was read: a rule that departs from its printed
 分值, a rate beyond its formula's range, a formula rewritten or not.
 
-Builds on checks/checker.py; assess.py imports it where it reports.
+Builds on checks/checker.py; rows.py imports it where it reports.
 """
 from __future__ import annotations
 

@@ -80,7 +80,8 @@ def _replaces(form: Form, kind: str) -> bool:
 def edition_set(key: str) -> TemplateSet:
     """The template set of a registered edition: its 评分表 alone, or a built-in set (the
     edition's ``template``) with the 评分表 of the same kind replaced."""
-    from perfeval_xl.forms.sets import score_sheet, template_sets
+    from perfeval_xl.forms.builders import score_sheet
+    from perfeval_xl.forms.sets import template_sets
 
     s = editions.load(key)
     if s.open_rows:

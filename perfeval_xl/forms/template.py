@@ -223,7 +223,7 @@ def live_checks(form: Form) -> list[tuple[str, str]]:
 
 def _blank_inputs(form: Form) -> list[tuple[str, str]]:
     """No silent zero: a required scored input left blank (or "/") on a row that counts, with no
-    调整后得分, scores nothing (checks/assess reports it at the cell): orange once the unit has
+    调整后得分, scores nothing (checks/rows reports it at the cell): orange once the unit has
     begun to fill the sheet. 2023 rows: a named 定量 row without 年度指标值, or without 实际完成值."""
     spec = form.indicators
     if spec is None:

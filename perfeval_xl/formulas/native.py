@@ -492,7 +492,7 @@ def row_score(p: str, row_rules) -> Computed:
 def exec_score(budget: str, spent: str, weight: str) -> Computed:
     """预算执行得分 = 执行率 × 分值, 执行率 capped at 100 % (rules.execution_score)."""
     w = f'IF({blank(weight)},10,{weight})'
-    # checks/assess.check_budget scores nothing on a blank, text or zero budget: neither does this
+    # checks/totals.check_budget scores nothing on a blank, text or zero budget: neither does this
     raw = (f'IF(AND(ISNUMBER({budget}),ISNUMBER({spent}),ISNUMBER({w})),'
            f'IF(OR({budget}<=0,{spent}<0,{w}<0),"!",MIN(MAX({spent}/{budget},0),1)*{w}),"!")')
     native = f'IF(AND({blank(budget)},{blank(spent)}),"",{_shown(raw, finish(raw, w))})'
@@ -518,21 +518,21 @@ def grade(total: str, grades: list[rules.Grade] = rules.DEFAULT_GRADES) -> str:
 
 
 def rescaled_total(points: str, applicable: str, full: Decimal) -> str:
-    """总分 按百分制折算 (checks/assess.rescale): 得分合计 ÷ 适用指标分值合计 × 总分, half-up."""
+    """总分 按百分制折算 (checks/totals.rescale): 得分合计 ÷ 适用指标分值合计 × 总分, half-up."""
     return (f'=IF(NOT(ISNUMBER({points})),{points},IF(N({applicable})=0,0,'
             f'IF(N({applicable})={num(full)},{points},ROUND({points}*{num(full)}/{applicable}+{EPS},2))))')
 
 
 def typed_score(score: str, weight: str) -> str:
     """A score the evaluator typed, as it counts in a total: within [0, 分值], or OUT_OF_RANGE,
-    or NOT_NUMBER for text ("4分") (text, which SUM skips), as checks/assess leaves such a row out
+    or NOT_NUMBER for text ("4分") (text, which SUM skips), as checks/rows leaves such a row out
     of the total and reports it."""
     return (f'IF(ISNUMBER({score}),IF(OR({score}<0,{score}>N({weight})),{q(OUT_OF_RANGE)},{score}),'
             f'IF({blank(score)},"",{q(NOT_NUMBER)}))')
 
 
 def total(parts: list[str]) -> str:
-    """Σ scores as the engine sums them, rounded half-up to 0.01 (assess.round_total: 89.995 is 90.00) (a row the engine refuses counts nothing and is reported
+    """Σ scores as the engine sums them, rounded half-up to 0.01 (checks/totals.round_total: 89.995 is 90.00) (a row the engine refuses counts nothing and is reported
     on its own row), or NOT_COMPUTED when a row waits for the add-in: its points are unknown here."""
     waiting = "+".join(f"({x}={q(NEEDS_ADDIN)})" for x in parts)
     return f"=IF({waiting}>0,{q(NOT_COMPUTED)},ROUND(SUM({','.join(parts)})+{EPS},2))"
