@@ -435,7 +435,11 @@ def score(rule: _Rule, weight: object, value: object) -> Decimal:
 
 
 def execution_score(budget: object, spent: object, weight: object = 10) -> Decimal:
-    """预算执行: 执行率 × 分值, capped at 分值 when spending exceeds the budget."""
+    """预算执行: 执行率 × 分值, capped at 分值 when spending exceeds the budget. A typed text
+    ("1323.28万元") counts nothing, as in the cells' native formula (checks/totals reads it so too)."""
+    for label, value in (("全年预算数", budget), ("全年执行数", spent)):
+        if isinstance(value, str) and value.strip():
+            raise ScoreError(f"{label}“{value.strip()}”是文字，请只填写数字（不带单位）")
     b, s = _number(budget, "全年预算数"), _number(spent, "全年执行数")
     if b <= 0:
         raise ScoreError("全年预算数为0，无法计算执行率")

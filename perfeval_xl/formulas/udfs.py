@@ -90,9 +90,6 @@ def PE_RATE(numerator, denominator):
 @_cell_safe
 def PE_EXEC_SCORE(budget, spent, weight=10):
     """预算执行得分 = 执行率 × 分值，执行率超过100%按100%计。"""
-    for label, value in (("全年预算数", budget), ("全年执行数", spent)):
-        if isinstance(value, str) and not _blank(value):  # as the engine and the native formula: no score
-            raise ScoreError(f"{label}“{value.strip()}”是文字，请只填写数字（不带单位）")
     return rules.execution_score(budget, spent, 10 if _blank(weight) else weight)
 
 
